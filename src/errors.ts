@@ -1,0 +1,154 @@
+/**
+ * Every failure img reports is an {@link ImgError}. Each subclass owns one
+ * concern and the exit code the README documents for it; `src/main.ts` is the
+ * only place that turns these into a stderr line and a process exit code.
+ *
+ * Messages are self-describing single lines and must never contain secrets
+ * (passwords, application-credential secrets, tokens).
+ */
+
+/** Documented exit codes (README "Exit codes"). */
+export const ExitCode = {
+  OK: 0,
+  FAILURE: 1,
+  USAGE: 2,
+  AUTH: 3,
+  NOT_FOUND: 4,
+  INTEGRITY: 5,
+  INTERRUPTED: 130,
+} as const;
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** Base class: a message for the user and the exit code it maps to. */
+export class ImgError extends Error {
+  readonly exitCode: ExitCodeValue = ExitCode.FAILURE;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** Bad command line: unknown flag, invalid value, conflicting options. */
+export class UsageError extends ImgError {
+  override readonly exitCode = ExitCode.USAGE;
+}
+
+/** Bad or missing configuration: OS_* variables, clouds.yaml, img config. */
+export class ConfigError extends ImgError {
+  override readonly exitCode = ExitCode.USAGE;
+}
+
+/** More than one resource matches a name (exit 2, as the openstack client's NoUniqueMatch). */
+export class AmbiguousNameError extends ImgError {
+  override readonly exitCode = ExitCode.USAGE;
+}
+
+/** Keystone refused the credentials, or a token could not be (re)issued. */
+export class AuthError extends ImgError {
+  override readonly exitCode = ExitCode.AUTH;
+}
+
+/** A named image does not exist (or is not visible to this project). */
+export class NotFoundError extends ImgError {
+  override readonly exitCode = ExitCode.NOT_FOUND;
+}
+
+/** Bytes on one side do not match the other: size, checksum or os_hash_value. */
+export class IntegrityError extends ImgError {
+  override readonly exitCode = ExitCode.INTEGRITY;
+}
+
+/** SIGINT / SIGTERM arrived; cleanup has run. */
+export class InterruptedError extends ImgError {
+  override readonly exitCode = ExitCode.INTERRUPTED;
+}
+
+/** The server could not be reached or the connection broke (DNS, refused, reset, TLS, timeout). */
+export class ConnectionError extends ImgError {}
+
+/** Local file system problem: missing file, directory given, unreadable, disk full. */
+export class FileError extends ImgError {
+  override readonly exitCode: ExitCodeValue = ExitCode.FAILURE;
+}
+
+/** Details of an HTTP error response. */
+export interface ApiErrorDetails {
+  status: number;
+  method: string;
+  /** Path (no query secrets, no host) of the request that failed. */
+  path: string;
+  /** The server's own explanation, extracted from its error body, if any. */
+  serverMessage?: string;
+  /** `x-openstack-request-id` (or `x-compute-request-id`) of the response. */
+  requestId?: string;
+}
+
+/**
+ * An HTTP error from Keystone or Glance. Use {@link ApiError.generate} to get
+ * the subclass for a status. The message ends with
+ * `(HTTP <status>) (Request-ID: <id>)` as the issue specifies.
+ */
+export class ApiError extends ImgError {
+  readonly status: number;
+  readonly method: string;
+  readonly path: string;
+  readonly serverMessage: string | undefined;
+  readonly requestId: string | undefined;
+
+  constructor(details: ApiErrorDetails, context?: string, options?: { cause?: unknown }) {
+    super(ApiError.describe(details, context), options);
+    this.status = details.status;
+    this.method = details.method;
+    this.path = details.path;
+    this.serverMessage = details.serverMessage;
+    this.requestId = details.requestId;
+  }
+
+  /** The one-line message: `<context>: <server message> (HTTP 403) (Request-ID: req-…)`. */
+  static describe(d: ApiErrorDetails, context?: string): string {
+    const what = d.serverMessage?.trim() || `${d.method} ${d.path} failed`;
+    const head = context ? `${context}: ${what}` : what;
+    const rid = d.requestId ? ` (Request-ID: ${d.requestId})` : '';
+    return `${head} (HTTP ${d.status})${rid}`;
+  }
+
+  /** Map a status code to the matching subclass. */
+  static generate(details: ApiErrorDetails, context?: string): ApiError {
+    const s = details.status;
+    if (s === 400) return new BadRequestError(details, context);
+    if (s === 401) return new UnauthorizedError(details, context);
+    if (s === 403) return new ForbiddenError(details, context);
+    if (s === 404) return new ResourceNotFoundError(details, context);
+    if (s === 409) return new ConflictError(details, context);
+    if (s === 413) return new PayloadTooLargeError(details, context);
+    if (s === 429) return new RateLimitError(details, context);
+    if (s >= 500) return new ServerError(details, context);
+    return new ApiError(details, context);
+  }
+
+  /** A copy of this error with a different leading context (same class, same details). */
+  withContext(context: string): ApiError {
+    const details: ApiErrorDetails = {
+      status: this.status,
+      method: this.method,
+      path: this.path,
+      serverMessage: this.serverMessage,
+      requestId: this.requestId,
+    };
+    const copy = ApiError.generate(details, context);
+    return copy;
+  }
+}
+
+export class BadRequestError extends ApiError {}
+export class UnauthorizedError extends ApiError {
+  override readonly exitCode = ExitCode.AUTH;
+}
+export class ForbiddenError extends ApiError {}
+export class ResourceNotFoundError extends ApiError {
+  override readonly exitCode = ExitCode.NOT_FOUND;
+}
+export class ConflictError extends ApiError {}
+export class PayloadTooLargeError extends ApiError {}
+export class RateLimitError extends ApiError {}
+export class ServerError extends ApiError {}
