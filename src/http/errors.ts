@@ -1,0 +1,110 @@
+import { ConnectionError } from '../errors.js';
+
+/** Longest server message we quote in an error line. */
+const MAX_MESSAGE = 300;
+
+function clean(text: string): string {
+  const oneLine = text
+    .replace(/<br\s*\/?>/gi, ' ')
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;|&#x27;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&')
+    .replace(/\s+/g, ' ')
+    .trim();
+  return oneLine.length > MAX_MESSAGE ? `${oneLine.slice(0, MAX_MESSAGE - 1)}…` : oneLine;
+}
+
+/**
+ * The server's own explanation from an error body, as one line.
+ *
+ * Handles Keystone's `{"error": {"message": …}}`, webob/Glance's
+ * `{"message": "<explanation><br /><br />\n<detail>", "title": …}` (keeps the
+ * detail, which names the image), webob's HTML pages (the text after `<h1>`),
+ * proxies' HTML error pages (their `<title>`), truncated JSON and plain text.
+ * Returns undefined for an empty body.
+ */
+export function extractServerMessage(body: string, contentType = ''): string | undefined {
+  const text = body.trim();
+  if (!text) return undefined;
+  if (contentType.includes('json') || text.startsWith('{')) {
+    try {
+      const parsed = JSON.parse(text) as Record<string, unknown>;
+      const err = parsed['error'];
+      if (err && typeof err === 'object' && typeof (err as Record<string, unknown>)['message'] === 'string') {
+        return clean((err as Record<string, string>)['message'] ?? '');
+      }
+      const msg = parsed['message'];
+      if (typeof msg === 'string') {
+        // webob puts the generic explanation first and the specific detail after <br /><br />.
+        const parts = msg.split(/<br\s*\/?>\s*<br\s*\/?>/i).map((p) => clean(p)).filter(Boolean);
+        return parts.length > 1 ? parts.slice(1).join(' ') : parts[0];
+      }
+      for (const key of ['detail', 'title', 'faultstring']) {
+        if (typeof parsed[key] === 'string') return clean(parsed[key] as string);
+      }
+      return clean(text);
+    } catch {
+      // Not JSON after all (truncated or wrong content type): fall through to text handling.
+    }
+  }
+  if (/<html|<body|<h1|<title/i.test(text)) {
+    const afterH1 = /<\/h1>([\s\S]*?)(<\/body>|$)/i.exec(text);
+    const detail = afterH1 ? clean(afterH1[1] ?? '') : '';
+    if (detail) return detail;
+    const title = /<title>([\s\S]*?)<\/title>/i.exec(text);
+    if (title) return clean(title[1] ?? '');
+    return clean(text);
+  }
+  return clean(text);
+}
+
+const CODE_TEXT: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset by peer',
+  ENOTFOUND: 'host not found',
+  EAI_AGAIN: 'temporary DNS failure',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  ETIMEDOUT: 'connection timed out',
+  EPIPE: 'connection closed by peer',
+  UND_ERR_CONNECT_TIMEOUT: 'connect timeout',
+  UND_ERR_HEADERS_TIMEOUT: 'no response from server within the timeout',
+  UND_ERR_BODY_TIMEOUT: 'server stopped sending data within the timeout',
+  UND_ERR_SOCKET: 'connection closed unexpectedly',
+  UND_ERR_CLOSED: 'connection closed',
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'TLS: self-signed certificate (use --os-cacert, or --insecure)',
+  SELF_SIGNED_CERT_IN_CHAIN: 'TLS: self-signed certificate in chain (use --os-cacert, or --insecure)',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'TLS: unable to verify the certificate (use --os-cacert)',
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'TLS: unknown certificate issuer (use --os-cacert)',
+  CERT_HAS_EXPIRED: 'TLS: certificate has expired',
+  ERR_TLS_CERT_ALTNAME_INVALID: 'TLS: certificate does not match the host name',
+};
+
+/** Error code of a network failure, looking through undici's `cause` chain. */
+export function networkErrorCode(err: unknown): string | undefined {
+  let e: unknown = err;
+  for (let depth = 0; e && depth < 5; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && code in CODE_TEXT) return code;
+    e = (e as { cause?: unknown }).cause;
+  }
+  const top = (err as { code?: unknown } | undefined)?.code;
+  return typeof top === 'string' ? top : undefined;
+}
+
+/** A {@link ConnectionError} saying which host could not be reached and why. */
+export function connectionError(err: unknown, method: string, url: string): ConnectionError {
+  const code = networkErrorCode(err);
+  const origin = (() => {
+    try {
+      return new URL(url).origin;
+    } catch {
+      return url;
+    }
+  })();
+  const why = (code && CODE_TEXT[code]) || (err instanceof Error ? err.message : String(err));
+  return new ConnectionError(`${method} ${origin}${new URL(url).pathname} failed: ${why}`, { cause: err });
+}

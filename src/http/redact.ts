@@ -1,0 +1,53 @@
+import { createHash } from 'node:crypto';
+
+/** Headers whose values are credentials; printed as `{SHA256}<hex>` (as keystoneauth does). */
+const TOKEN_HEADERS = new Set(['x-auth-token', 'x-subject-token', 'x-service-token', 'authorization']);
+
+/** Keys whose JSON values are secrets in Keystone auth bodies. */
+const SECRET_KEYS = new Set(['password', 'secret', 'token', 'id_token', 'access_token']);
+
+/** `{SHA256}<hex>` of a credential: lets two debug lines be correlated without revealing it. */
+export function hashSecret(value: string): string {
+  return `{SHA256}${createHash('sha256').update(value).digest('hex')}`;
+}
+
+/** Copy of the headers with credential values replaced by their SHA-256. */
+export function redactHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    const text = Array.isArray(value) ? value.join(', ') : String(value);
+    out[name] = TOKEN_HEADERS.has(name.toLowerCase()) ? hashSecret(text) : text;
+  }
+  return out;
+}
+
+/**
+ * Replaces secrets anywhere in a parsed JSON body with `***`: password,
+ * application-credential secret, and the `id` of a `token` auth method.
+ * Returns a new value; the input is not modified.
+ */
+export function redactJson(value: unknown, parentKey = ''): unknown {
+  if (Array.isArray(value)) return value.map((v) => redactJson(v, parentKey));
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+    if (typeof v === 'string' && (SECRET_KEYS.has(k) || (parentKey === 'token' && k === 'id'))) {
+      out[k] = '***';
+    } else {
+      out[k] = redactJson(v, k);
+    }
+  }
+  return out;
+}
+
+/** Drops the (large, uninteresting) service catalog from a token response for `--debug`. */
+export function withoutCatalog(value: unknown): unknown {
+  if (value && typeof value === 'object' && 'token' in value) {
+    const token = (value as { token: Record<string, unknown> }).token;
+    if (token && typeof token === 'object' && 'catalog' in token) {
+      return { ...value, token: { ...token, catalog: '<omitted>' } };
+    }
+  }
+  return value;
+}

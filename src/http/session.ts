@@ -1,0 +1,394 @@
+import { readFileSync } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { Agent, request as undiciRequest, type Dispatcher } from 'undici';
+import { ApiError, ConfigError, ImgError } from '../errors.js';
+import { connectionError, extractServerMessage, networkErrorCode } from './errors.js';
+import { hashSecret, redactHeaders, redactJson, withoutCatalog } from './redact.js';
+
+/** Supplies the X-Auth-Token for requests and renews it after a 401. */
+export interface AuthProvider {
+  /** A valid token, authenticating (or refreshing) when needed. */
+  token(): Promise<string>;
+  /**
+   * Forget the current token after the server answered 401. Returns false
+   * when it cannot be renewed (a fixed OS_TOKEN), so the 401 stands.
+   */
+  invalidate(): boolean;
+}
+
+/**
+ * A request body that can be produced again: retries and re-authentication
+ * re-send exactly the same bytes by calling `open()` once more. A body that
+ * cannot be replayed (stdin) sets `replayable: false`.
+ */
+export interface BodySource {
+  open(): Readable;
+  length?: number;
+  replayable: boolean;
+}
+
+export interface HttpRequest {
+  method: string;
+  /** Absolute URL. */
+  url: string;
+  headers?: Record<string, string>;
+  /** Serialised as the JSON body with Content-Type application/json (unless contentType is given). */
+  json?: unknown;
+  body?: Buffer | string | BodySource;
+  contentType?: string;
+  /** Send X-Auth-Token from the auth provider (default true when the session has one). */
+  authenticated?: boolean;
+  /** Leading words of error messages, e.g. `Failed to deactivate image 'X'`. */
+  context?: string;
+  /** Safe to retry on connection errors and 429/502/503/504 (default: GET, HEAD, DELETE). */
+  idempotent?: boolean;
+  /** Statuses that are not errors (default: 200–299). */
+  okStatus?: (status: number) => boolean;
+  signal?: AbortSignal;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  /** The unconsumed body stream. The caller must consume or destroy it. */
+  body: Readable;
+  requestId: string | undefined;
+  url: string;
+}
+
+export interface SessionOptions {
+  cacert?: string;
+  cert?: string;
+  key?: string;
+  insecure?: boolean;
+  connectTimeoutMs?: number;
+  /** Idle read/write timeout: no byte moving for this long fails the request. No total deadline. */
+  idleTimeoutMs?: number;
+  /** Receives `--debug` lines (already redacted). */
+  debug?: (line: string) => void;
+  userAgent?: string;
+  /** Retry policy; `sleep` is injectable so tests need not wait. */
+  maxRetries?: number;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+}
+
+const RETRY_STATUSES = new Set([429, 502, 503, 504]);
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+const MAX_REDIRECTS = 30;
+const MAX_DEBUG_BODY = 64 * 1024;
+const DEFAULT_SLEEP = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Response header as a single string. */
+export function header(headers: HttpResponse['headers'], name: string): string | undefined {
+  const v = headers[name.toLowerCase()];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function requestIdOf(headers: HttpResponse['headers']): string | undefined {
+  return header(headers, 'x-openstack-request-id') ?? header(headers, 'x-compute-request-id');
+}
+
+function readOptionalFile(path: string | undefined, what: string, flag: string): Buffer | undefined {
+  if (!path) return undefined;
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'unreadable';
+    throw new ConfigError(`Cannot read ${what} '${path}' (${flag}): ${code}`, { cause: err });
+  }
+}
+
+/**
+ * The one HTTP client img uses, on undici: TLS settings, timeouts, the auth
+ * header, retries of safe requests, 401 re-authentication, redirects that
+ * never carry a token across origins, error mapping to {@link ApiError}
+ * subclasses, and redacted `--debug` traces.
+ */
+export class HttpSession {
+  private readonly dispatcher: Dispatcher;
+  private auth: AuthProvider | undefined;
+  private readonly opts: SessionOptions;
+
+  constructor(opts: SessionOptions = {}) {
+    this.opts = opts;
+    if (opts.insecure && opts.cacert) {
+      throw new ConfigError('--insecure and --os-cacert (OS_CACERT) contradict each other: use one');
+    }
+    const idle = opts.idleTimeoutMs ?? 600_000;
+    this.dispatcher = new Agent({
+      connect: {
+        ca: readOptionalFile(opts.cacert, 'CA bundle', '--os-cacert'),
+        cert: readOptionalFile(opts.cert, 'client certificate', '--os-cert'),
+        key: readOptionalFile(opts.key, 'client key', '--os-key'),
+        rejectUnauthorized: !opts.insecure,
+        timeout: opts.connectTimeoutMs ?? 10_000,
+      },
+      headersTimeout: idle,
+      bodyTimeout: idle,
+      keepAliveTimeout: 10_000,
+    });
+  }
+
+  setAuth(provider: AuthProvider): void {
+    this.auth = provider;
+  }
+
+  /** Releases sockets so the process can exit promptly. */
+  async close(): Promise<void> {
+    await this.dispatcher.close().catch(() => undefined);
+  }
+
+  /** Sends a request and parses a JSON response body. */
+  async json<T>(req: HttpRequest): Promise<T> {
+    const res = await this.request(req);
+    const text = await res.body.setEncoding('utf8').toArray();
+    const joined = text.join('');
+    try {
+      return JSON.parse(joined) as T;
+    } catch (err) {
+      throw new ImgError(
+        `${req.method} ${new URL(res.url).pathname}: the server sent a response that is not valid JSON (HTTP ${res.status})`,
+        { cause: err },
+      );
+    }
+  }
+
+  /** Sends a request and discards the response body. Returns the response (body consumed). */
+  async send(req: HttpRequest): Promise<HttpResponse> {
+    const res = await this.request(req);
+    await drain(res.body);
+    return res;
+  }
+
+  /**
+   * Sends a request, following redirects, retrying safe requests and
+   * re-authenticating once after a 401. Non-OK statuses throw the matching
+   * {@link ApiError} subclass with the server's message and request id.
+   */
+  async request(req: HttpRequest): Promise<HttpResponse> {
+    const method = req.method.toUpperCase();
+    const idempotent = req.idempotent ?? (method === 'GET' || method === 'HEAD' || method === 'DELETE');
+    const replayable = !(req.body && typeof req.body === 'object' && 'open' in req.body && !req.body.replayable);
+    const maxRetries = this.opts.maxRetries ?? 5;
+    const sleep = this.opts.sleep ?? DEFAULT_SLEEP;
+    const random = this.opts.random ?? Math.random;
+    let reauthenticated = false;
+
+    for (let attempt = 0; ; attempt++) {
+      let res: HttpResponse;
+      try {
+        res = await this.sendFollowingRedirects(req, method);
+      } catch (err) {
+        if (err instanceof ImgError) throw err;
+        const code = networkErrorCode(err);
+        const retryable = idempotent && replayable && code !== 'UND_ERR_ABORTED' && !req.signal?.aborted;
+        if (retryable && attempt < maxRetries && !isTlsCode(code)) {
+          await sleep(backoff(attempt, random));
+          continue;
+        }
+        throw connectionError(err, method, req.url);
+      }
+
+      const ok = req.okStatus ? req.okStatus(res.status) : res.status >= 200 && res.status < 300;
+      if (ok) return res;
+
+      if (res.status === 401 && this.auth && req.authenticated !== false && !reauthenticated && replayable) {
+        await drain(res.body);
+        if (this.auth.invalidate()) {
+          reauthenticated = true;
+          this.debug(`Got 401 from ${method} ${new URL(res.url).pathname}: re-authenticating once`);
+          continue;
+        }
+        throw await this.errorFor(req, method, res, 'the token was rejected and cannot be renewed (OS_TOKEN)');
+      }
+      if (idempotent && replayable && RETRY_STATUSES.has(res.status) && attempt < maxRetries) {
+        const wait = retryAfterMs(header(res.headers, 'retry-after')) ?? backoff(attempt, random);
+        await drain(res.body);
+        this.debug(`Got ${res.status}: retry ${attempt + 1} of ${maxRetries} in ${(wait / 1000).toFixed(1)}s`);
+        await sleep(wait);
+        continue;
+      }
+      throw await this.errorFor(req, method, res);
+    }
+  }
+
+  private async errorFor(req: HttpRequest, method: string, res: HttpResponse, note?: string): Promise<ApiError> {
+    let text = '';
+    try {
+      text = await readLimited(res.body, 64 * 1024);
+    } catch {
+      // A body that breaks off mid-way still leaves status and request id to report.
+    }
+    const serverMessage = note ?? extractServerMessage(text, header(res.headers, 'content-type'));
+    const err = ApiError.generate(
+      { status: res.status, method, path: new URL(res.url).pathname, serverMessage, requestId: res.requestId },
+      req.context,
+    );
+    return err;
+  }
+
+  private async sendFollowingRedirects(req: HttpRequest, method: string): Promise<HttpResponse> {
+    let url = req.url;
+    let currentMethod = method;
+    const origin = new URL(req.url).origin;
+    for (let hop = 0; ; hop++) {
+      const sameOrigin = new URL(url).origin === origin;
+      const res = await this.sendOnce(req, currentMethod, url, sameOrigin);
+      if (!REDIRECT_STATUSES.has(res.status) || !header(res.headers, 'location')) return res;
+      if (hop >= MAX_REDIRECTS) {
+        await drain(res.body);
+        throw new ImgError(`${method} ${new URL(req.url).pathname}: more than ${MAX_REDIRECTS} redirects`);
+      }
+      await drain(res.body);
+      url = new URL(header(res.headers, 'location') as string, url).toString();
+      // 303 (and 301/302 after POST, as browsers and curl do) turn into GET without a body.
+      if (res.status === 303 || ((res.status === 301 || res.status === 302) && currentMethod === 'POST')) {
+        currentMethod = 'GET';
+      }
+    }
+  }
+
+  private async sendOnce(req: HttpRequest, method: string, url: string, sameOrigin: boolean): Promise<HttpResponse> {
+    const headers: Record<string, string> = {
+      'user-agent': this.opts.userAgent ?? 'img',
+      accept: 'application/json',
+      ...lowerKeys(req.headers ?? {}),
+    };
+    // A token never travels to another origin, even when a redirect points there.
+    if (this.auth && req.authenticated !== false && sameOrigin) {
+      headers['x-auth-token'] = await this.auth.token();
+    }
+    let body: Buffer | string | Readable | undefined;
+    const keepBody = method === req.method.toUpperCase();
+    if (keepBody && req.json !== undefined) {
+      body = JSON.stringify(req.json);
+      headers['content-type'] = req.contentType ?? 'application/json';
+    } else if (keepBody && req.body !== undefined) {
+      if (typeof req.body === 'string' || Buffer.isBuffer(req.body)) {
+        body = req.body;
+      } else {
+        body = req.body.open();
+        if (req.body.length !== undefined) headers['content-length'] = String(req.body.length);
+      }
+      if (req.contentType) headers['content-type'] = req.contentType;
+    }
+    this.traceRequest(method, url, headers, req.json !== undefined ? req.json : body);
+
+    const res = await undiciRequest(url, {
+      method: method as Dispatcher.HttpMethod,
+      headers,
+      body,
+      dispatcher: this.dispatcher,
+      signal: req.signal,
+    });
+    const out: HttpResponse = {
+      status: res.statusCode,
+      headers: res.headers,
+      body: res.body,
+      requestId: requestIdOf(res.headers),
+      url,
+    };
+    if (this.opts.debug) return this.traceResponse(out);
+    return out;
+  }
+
+  private debug(line: string): void {
+    this.opts.debug?.(line);
+  }
+
+  private traceRequest(method: string, url: string, headers: Record<string, string>, body: unknown): void {
+    if (!this.opts.debug) return;
+    const parts = [`REQ: curl -g -i -X ${method} ${url}`];
+    for (const [k, v] of Object.entries(redactHeaders(headers))) parts.push(`-H "${k}: ${v}"`);
+    if (typeof body === 'string') {
+      parts.push(`-d '${debugJson(body)}'`);
+    } else if (body !== undefined && !isStream(body) && !Buffer.isBuffer(body)) {
+      parts.push(`-d '${debugJson(JSON.stringify(body))}'`);
+    } else if (body !== undefined) {
+      parts.push('-d <binary data omitted>');
+    }
+    this.debug(parts.join(' '));
+  }
+
+  /** Logs status and headers, and buffers small JSON bodies to log them too. */
+  private async traceResponse(res: HttpResponse): Promise<HttpResponse> {
+    const hdrs = Object.entries(redactHeaders(res.headers))
+      .map(([k, v]) => `${k}: ${v}`)
+      .join(' ');
+    this.debug(`RESP: [${res.status}] ${hdrs}`);
+    const type = header(res.headers, 'content-type') ?? '';
+    if (!type.includes('json')) {
+      if (res.status >= 400) {
+        this.debug('RESP BODY: <non-JSON error body, see the error message>');
+      }
+      return res;
+    }
+    const text = await readLimited(res.body, Number.MAX_SAFE_INTEGER);
+    this.debug(`RESP BODY: ${debugJson(text)}`);
+    const { Readable } = await import('node:stream');
+    return { ...res, body: Readable.from([Buffer.from(text)]) };
+  }
+}
+
+function debugJson(text: string): string {
+  let shown = text;
+  try {
+    shown = JSON.stringify(withoutCatalog(redactJson(JSON.parse(text))));
+  } catch {
+    // Not JSON: still never print anything that looks like a token.
+    shown = text.replace(/gAAAAA[\w-]+/g, (t) => hashSecret(t));
+  }
+  return shown.length > MAX_DEBUG_BODY ? `${shown.slice(0, MAX_DEBUG_BODY)}… (truncated)` : shown;
+}
+
+function lowerKeys(h: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(h)) out[k.toLowerCase()] = v;
+  return out;
+}
+
+function isStream(x: unknown): x is Readable {
+  return !!x && typeof (x as Readable).pipe === 'function';
+}
+
+function isTlsCode(code: string | undefined): boolean {
+  return !!code && (code.includes('CERT') || code.includes('TLS') || code.includes('SIGNATURE'));
+}
+
+/** 0.5·2ⁿ s with ±25 % jitter, capped at 60 s. */
+function backoff(attempt: number, random: () => number): number {
+  const base = Math.min(60_000, 500 * 2 ** attempt);
+  return Math.min(60_000, Math.round(base * (0.75 + random() * 0.5)));
+}
+
+/** Retry-After as seconds or an HTTP date, capped at 60 s; undefined when absent or unparsable. */
+function retryAfterMs(value: string | undefined): number | undefined {
+  if (!value) return undefined;
+  const secs = Number(value);
+  if (Number.isFinite(secs) && secs >= 0) return Math.min(60_000, secs * 1000);
+  const date = Date.parse(value);
+  if (Number.isFinite(date)) return Math.min(60_000, Math.max(0, date - Date.now()));
+  return undefined;
+}
+
+async function drain(body: Readable): Promise<void> {
+  try {
+    for await (const _chunk of body) {
+      // discard
+    }
+  } catch {
+    // The body is of no interest; a broken one must not mask the real outcome.
+  }
+}
+
+async function readLimited(body: Readable, limit: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
+    if (size < limit) chunks.push(buf);
+    size += buf.length;
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
