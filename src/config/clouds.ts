@@ -1,0 +1,105 @@
+/**
+ * Finding and reading clouds.yaml and secure.yaml exactly where openstacksdk
+ * looks (openstack/config/loader.py: CONFIG_SEARCH_PATH, CONFIG_FILES,
+ * SECURE_FILES, `_load_yaml_json_file`, `_util.merge_clouds`).
+ */
+import path from 'node:path';
+import { ConfigError } from '../errors.js';
+import { isDict, loadFirst, type Dict, type Found } from './files.js';
+
+export interface CloudsSearch {
+  cwd: string;
+  homeDir: string;
+  env: Record<string, string | undefined>;
+  /** openstacksdk's UNIX_SITE_CONFIG_HOME; injectable so tests never read the real /etc. */
+  systemConfigDir: string;
+}
+
+export interface CloudsData {
+  /** The clouds file and the secure file that were found, in that order (for messages). */
+  files: string[];
+  /** Cloud name → settings, secure.yaml deep-merged in, keys normalised (see normalizeKeys). */
+  clouds: Record<string, Dict>;
+  /** Directories searched, for "not found" messages. */
+  searched: string[];
+}
+
+/**
+ * openstacksdk's CONFIG_SEARCH_PATH: cwd, appdirs' user config dir
+ * ($XDG_CONFIG_HOME/openstack), ~/.config/openstack, appdirs' site config
+ * dir ($XDG_CONFIG_DIRS entries or /etc/xdg, + /openstack), /etc/openstack.
+ */
+export function searchDirs(s: CloudsSearch): string[] {
+  const userDir = path.join(s.homeDir, '.config', 'openstack');
+  const xdgHome = s.env['XDG_CONFIG_HOME'] ? path.join(s.env['XDG_CONFIG_HOME'], 'openstack') : userDir;
+  const xdgDirs = (s.env['XDG_CONFIG_DIRS'] || '/etc/xdg')
+    .split(':')
+    .filter(Boolean)
+    .map((d) => path.join(d, 'openstack'));
+  return [...new Set([s.cwd, xdgHome, userDir, ...xdgDirs, s.systemConfigDir])];
+}
+
+/**
+ * `<base>.yaml|.yml|.json` in each of `dirs` (directory-major, as
+ * openstacksdk builds CONFIG_FILES), after `explicit` (OS_CLIENT_CONFIG_FILE
+ * or OS_CLIENT_SECURE_FILE, relative to cwd) when set. An empty file still
+ * wins, as in openstacksdk.
+ */
+function findFirst(base: string, explicit: string | undefined, dirs: string[], cwd: string): Promise<Found | undefined> {
+  const candidates = dirs.flatMap((d) => ['.yaml', '.yml', '.json'].map((ext) => path.join(d, base + ext)));
+  if (explicit) candidates.unshift(path.resolve(cwd, explicit));
+  return loadFirst('openstack', candidates, false);
+}
+
+/**
+ * openstacksdk's `_util.normalize_keys`: `-` becomes `_` in every mapping key,
+ * and numbers become strings (YAML `identity_api_version: 3`). Lists are left alone.
+ */
+export function normalizeKeys(d: Dict): Dict {
+  const out: Dict = {};
+  for (const [k, v] of Object.entries(d)) {
+    out[k.replace(/-/g, '_')] = isDict(v) ? normalizeKeys(v) : typeof v === 'number' ? String(v) : v;
+  }
+  return out;
+}
+
+/** openstacksdk's `_util.merge_clouds`: nested mappings merge, anything else is replaced. */
+export function mergeDicts(base: Dict, over: Dict): Dict {
+  const out: Dict = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    const old = out[k];
+    out[k] = isDict(v) && isDict(old) ? mergeDicts(old, v) : v;
+  }
+  return out;
+}
+
+/** Check the document's shape: a mapping whose optional `clouds` maps names to mappings. */
+function asDocument(found: Found | undefined): Dict {
+  if (!found || found.data === undefined || found.data === null) return {};
+  const { filepath, data } = found;
+  if (!isDict(data)) throw new ConfigError(`${filepath}: expected a mapping with a "clouds" key at the top level`);
+  const clouds = data['clouds'];
+  if (clouds === undefined || clouds === null) return data;
+  if (!isDict(clouds)) throw new ConfigError(`${filepath}: "clouds" must map cloud names to their settings`);
+  for (const [name, cloud] of Object.entries(clouds)) {
+    if (!isDict(cloud)) throw new ConfigError(`${filepath}: cloud "${name}" must be a mapping of settings`);
+  }
+  return data;
+}
+
+/**
+ * Find clouds.yaml and secure.yaml (each: OS_CLIENT_*_FILE first, then the
+ * search path; first file found wins) and merge the secure file into the
+ * clouds file. Missing files are not an error: there may be no clouds at all.
+ */
+export async function loadClouds(s: CloudsSearch): Promise<CloudsData> {
+  const dirs = searchDirs(s);
+  const main = await findFirst('clouds', s.env['OS_CLIENT_CONFIG_FILE'], dirs, s.cwd);
+  const secure = await findFirst('secure', s.env['OS_CLIENT_SECURE_FILE'], dirs, s.cwd);
+  const merged = mergeDicts(asDocument(main), asDocument(secure));
+  const clouds: Record<string, Dict> = {};
+  if (isDict(merged['clouds'])) {
+    for (const [name, cloud] of Object.entries(merged['clouds'])) clouds[name] = normalizeKeys(cloud as Dict);
+  }
+  return { files: [main, secure].flatMap((f) => (f ? [f.filepath] : [])), clouds, searched: dirs };
+}

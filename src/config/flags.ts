@@ -1,0 +1,96 @@
+/**
+ * The --os-* options and the OS_* variables behind them: one table that both
+ * the CLI (to declare the options and their help) and the resolver (to read
+ * flags and environment) use, so the two cannot drift apart.
+ *
+ * No option carries a secret: passwords, tokens and application-credential
+ * secrets would end up in shell history and `ps` output. They come from the
+ * environment, clouds.yaml/secure.yaml, --password-stdin or the prompt.
+ */
+
+/** camelCase option names, as commander derives them from the flag. */
+export type FlagName =
+  | 'osCloud'
+  | 'osAuthUrl'
+  | 'osAuthType'
+  | 'osUsername'
+  | 'osUserId'
+  | 'osUserDomainName'
+  | 'osUserDomainId'
+  | 'osProjectName'
+  | 'osProjectId'
+  | 'osProjectDomainName'
+  | 'osProjectDomainId'
+  | 'osDomainName'
+  | 'osDomainId'
+  | 'osDefaultDomain'
+  | 'osApplicationCredentialId'
+  | 'osApplicationCredentialName'
+  | 'osRegionName'
+  | 'osInterface'
+  | 'osEndpointType'
+  | 'osIdentityApiVersion'
+  | 'osImageApiVersion'
+  | 'osCacert'
+  | 'osCert'
+  | 'osKey'
+  | 'insecure'
+  | 'osImageUrl';
+
+export interface OsFlag {
+  /** commander flag spec, e.g. `--os-auth-url <url>`. */
+  flag: string;
+  /** Environment variables read when the flag is absent, first non-empty wins. */
+  env: string[];
+  key: FlagName;
+  help: string;
+}
+
+const f = (flag: string, key: FlagName, env: string[], help: string): OsFlag => ({
+  flag,
+  key,
+  env,
+  help: `${help} (Env: ${env.join(', ')})`,
+});
+
+/**
+ * Every --os-* option, in the order --help lists them. Names, metavars and
+ * environment variables follow openstackclient (osc_lib/shell.py,
+ * osc_lib/api/auth.py, keystoneauth1 plugin options) and glanceclient
+ * (OS_ENDPOINT_TYPE, OS_IMAGE_URL).
+ */
+export const OS_FLAGS: readonly OsFlag[] = [
+  f('--os-cloud <name>', 'osCloud', ['OS_CLOUD'], 'Cloud name in clouds.yaml'),
+  f('--os-auth-url <url>', 'osAuthUrl', ['OS_AUTH_URL'], 'Authentication URL'),
+  f('--os-auth-type <type>', 'osAuthType', ['OS_AUTH_TYPE'],
+    'Authentication type: password, token or v3applicationcredential (default: chosen from the credentials)'),
+  f('--os-username <name>', 'osUsername', ['OS_USERNAME'], 'Username'),
+  f('--os-user-id <id>', 'osUserId', ['OS_USER_ID'], 'User ID'),
+  f('--os-user-domain-name <name>', 'osUserDomainName', ['OS_USER_DOMAIN_NAME'], 'Domain name of the user'),
+  f('--os-user-domain-id <id>', 'osUserDomainId', ['OS_USER_DOMAIN_ID'], 'Domain ID of the user'),
+  f('--os-project-name <name>', 'osProjectName', ['OS_PROJECT_NAME', 'OS_TENANT_NAME'], 'Project name to scope to'),
+  f('--os-project-id <id>', 'osProjectId', ['OS_PROJECT_ID', 'OS_TENANT_ID'], 'Project ID to scope to'),
+  f('--os-project-domain-name <name>', 'osProjectDomainName', ['OS_PROJECT_DOMAIN_NAME'], 'Domain name of the project'),
+  f('--os-project-domain-id <id>', 'osProjectDomainId', ['OS_PROJECT_DOMAIN_ID'], 'Domain ID of the project'),
+  f('--os-domain-name <name>', 'osDomainName', ['OS_DOMAIN_NAME'], 'Domain name to scope to (without a project)'),
+  f('--os-domain-id <id>', 'osDomainId', ['OS_DOMAIN_ID'], 'Domain ID to scope to (without a project)'),
+  f('--os-default-domain <id>', 'osDefaultDomain', ['OS_DEFAULT_DOMAIN'],
+    'Domain ID used for the user and project when none is given, default: default'),
+  f('--os-application-credential-id <id>', 'osApplicationCredentialId', ['OS_APPLICATION_CREDENTIAL_ID'],
+    'Application credential ID (secret: OS_APPLICATION_CREDENTIAL_SECRET)'),
+  f('--os-application-credential-name <name>', 'osApplicationCredentialName', ['OS_APPLICATION_CREDENTIAL_NAME'],
+    'Application credential name (with a user)'),
+  f('--os-region-name <name>', 'osRegionName', ['OS_REGION_NAME'], 'Region name'),
+  f('--os-interface <interface>', 'osInterface', ['OS_INTERFACE'],
+    'Endpoint interface: public, internal or admin, default: public'),
+  f('--os-endpoint-type <interface>', 'osEndpointType', ['OS_ENDPOINT_TYPE'], 'Deprecated alias of --os-interface'),
+  f('--os-identity-api-version <version>', 'osIdentityApiVersion', ['OS_IDENTITY_API_VERSION'],
+    'Identity API version, only 3 is supported'),
+  f('--os-image-api-version <version>', 'osImageApiVersion', ['OS_IMAGE_API_VERSION'],
+    'Image API version, only 2 is supported'),
+  f('--os-cacert <ca-bundle-file>', 'osCacert', ['OS_CACERT'], 'CA certificate bundle file'),
+  f('--os-cert <certificate-file>', 'osCert', ['OS_CERT'], 'Client certificate file'),
+  f('--os-key <key-file>', 'osKey', ['OS_KEY'], 'Client certificate key file'),
+  f('--insecure', 'insecure', ['OS_INSECURE'], 'Disable server certificate verification'),
+  f('--os-image-url <url>', 'osImageUrl', ['OS_IMAGE_URL'], 'Image service endpoint, bypassing the catalog'),
+];
