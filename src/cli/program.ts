@@ -1,0 +1,243 @@
+import { Command, Option } from 'commander';
+import { OS_FLAGS } from '../config/flags.js';
+import type { CommandContext, CommandResult } from '../commands/context.js';
+
+/** How a command's result is printed: a list, one item, or nothing. */
+export type OutputKind = 'list' | 'show' | 'none';
+
+/**
+ * Runs one command: resolves configuration from the options of `cmd` (and
+ * its parents), builds the context, calls `action`, renders the result.
+ * Implemented in ./run.ts; passed in so this file only declares the CLI.
+ */
+export type Runner = (cmd: Command, kind: OutputKind, action: (ctx: CommandContext) => Promise<CommandResult>) => Promise<void>;
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+const LIST_FORMATS = 'table, json, yaml, value, csv';
+const SHOW_FORMATS = 'table, json, yaml, value, shell';
+
+/** -f/-c and the other cliff output options, on a command that prints a list or one item. */
+function addOutputOptions(cmd: Command, kind: 'list' | 'show'): Command {
+  cmd
+    .option('-f, --format <format>', `output format: ${kind === 'list' ? LIST_FORMATS : SHOW_FORMATS} (default: table)`)
+    .option('-c, --column <column>', 'show only this column (repeatable)', collect)
+    .option('--noindent', 'json: no indentation')
+    .option('--max-width <n>', 'table: maximum display width, 0 to disable')
+    .option('--fit-width', 'table: fit the table to the terminal width')
+    .option('--print-empty', 'table: print an empty table if there is no data');
+  if (kind === 'list') {
+    cmd
+      .option('--sort-column <column>', 'sort the printed rows by this column (repeatable)', collect)
+      .addOption(new Option('--sort-ascending', 'with --sort-column: ascending (default)').conflicts('sortDescending'))
+      .option('--sort-descending', 'with --sort-column: descending')
+      .addOption(new Option('--quote <mode>', 'csv: when to quote').choices(['all', 'minimal', 'none', 'nonnumeric']));
+  } else {
+    cmd.option('--prefix <prefix>', 'shell: add a prefix to all variable names', '');
+  }
+  return cmd;
+}
+
+function visibilityOptions(cmd: Command, verb: string, withAll = false): Command {
+  cmd
+    .option('--public', `${verb} public images`)
+    .option('--private', `${verb} private images`)
+    .option('--community', `${verb} community images`)
+    .option('--shared', `${verb} shared images`);
+  if (withAll) cmd.option('--all', 'list all images (any visibility)');
+  return cmd;
+}
+
+function example(cmd: Command, ...lines: string[]): Command {
+  return cmd.addHelpText('after', `\nExample${lines.length > 1 ? 's' : ''}:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`);
+}
+
+/** Declares every image command on `parent` (the program itself, and `img image`). */
+function registerImageCommands(parent: Command, run: Runner): void {
+  const create = parent
+    .command('create')
+    .description('Create an image, uploading its data from a file or stdin')
+    .argument('<name>', 'name of the new image')
+    .option('--file <path>', "upload image data from this file ('-' reads stdin)")
+    .option('--disk-format <format>', 'ami, ari, aki, vhd, vhdx, vmdk, raw, qcow2, vdi, iso, ploop (default: raw)')
+    .option('--container-format <format>', 'ami, ari, aki, bare, ovf, ova, docker, compressed (default: bare)')
+    .option('--min-disk <gb>', 'minimum disk size needed to boot the image, in GB')
+    .option('--min-ram <mb>', 'minimum RAM needed to boot the image, in MB')
+    .option('--property <key=value>', 'set a property (repeatable)', collect)
+    .option('--tag <tag>', 'set a tag (repeatable)', collect)
+    .option('--id <id>', 'ID (UUID) to give the new image')
+    .option('--protected', 'prevent the image from being deleted')
+    .option('--unprotected', 'allow the image to be deleted (default)')
+    .option('--hidden', 'hide the image from default image lists (os_hidden)')
+    .option('--keep-partial', 'keep the image if the upload fails (default: delete it)');
+  visibilityOptions(create, 'make the image visible as one of the');
+  addOutputOptions(create, 'show');
+  example(create, 'img create Ubuntu18 --file bionic-server-cloudimg-amd64.img --disk-format qcow2 --container-format bare --public');
+  create.action(async (name: string, _o, cmd: Command) => {
+    const { createImage } = await import('../commands/create.js');
+    await run(cmd, 'show', (ctx) => createImage(ctx, name, cmd.opts()));
+  });
+
+  const list = parent
+    .command('list')
+    .description('List images (every page), sorted by name')
+    .option('--name <name>', 'only images with this name')
+    .option('--status <status>', 'only images with this status (queued, active, deactivated, …)')
+    .option('--tag <tag>', 'only images with this tag (repeatable: all must match)', collect)
+    .option('--property <key=value>', 'only images with this property value (repeatable)', collect)
+    .option('--member-status <status>', 'only shared images with this member status (accepted, pending, rejected, all)')
+    .option('--hidden', 'list hidden images (os_hidden) instead')
+    .option('--long', 'more columns: formats, size, checksum, visibility, protected, project, tags')
+    .option('--sort <key[:asc|desc],…>', 'sort by these image attributes', 'name:asc')
+    .option('--limit <n>', 'at most this many images (one page)')
+    .option('--marker <image>', 'start after this image (name or ID)');
+  visibilityOptions(list, 'list only', true);
+  addOutputOptions(list, 'list');
+  example(list, 'img list', 'img list --long --public -f json', 'img list --status active -c ID -f value');
+  list.action(async (_o, cmd: Command) => {
+    const { listImages } = await import('../commands/list.js');
+    await run(cmd, 'list', (ctx) => listImages(ctx, cmd.opts()));
+  });
+
+  const show = parent
+    .command('show')
+    .description('Show an image')
+    .argument('<image>', 'image to show (name or ID)')
+    .option('--human-readable', 'print the size as 345.6M instead of bytes');
+  addOutputOptions(show, 'show');
+  example(show, 'img show Ubuntu18', 'img show Ubuntu18 -f value -c status');
+  show.action(async (ref: string, _o, cmd: Command) => {
+    const { showImage } = await import('../commands/show.js');
+    await run(cmd, 'show', (ctx) => showImage(ctx, ref, cmd.opts()));
+  });
+
+  const del = parent
+    .command('delete')
+    .description('Delete images (goes on past failures)')
+    .argument('<image...>', 'images to delete (names or IDs)');
+  example(del, 'img delete cirros', 'img delete old-1 old-2 old-3');
+  del.action(async (refs: string[], _o, cmd: Command) => {
+    const { deleteImages } = await import('../commands/delete.js');
+    await run(cmd, 'none', (ctx) => deleteImages(ctx, refs));
+  });
+
+  for (const action of ['deactivate', 'reactivate'] as const) {
+    const c = parent
+      .command(action)
+      .description(action === 'deactivate' ? 'Deactivate images (their data cannot be downloaded)' : 'Reactivate deactivated images')
+      .argument('<image...>', 'images (names or IDs)');
+    example(c, `img ${action} Ubuntu18`);
+    c.action(async (refs: string[], _o, cmd: Command) => {
+      const { setActivation } = await import('../commands/activation.js');
+      await run(cmd, 'none', (ctx) => setActivation(ctx, refs, action));
+    });
+  }
+
+  const set = parent
+    .command('set')
+    .description('Change image attributes, properties, tags, visibility or protection')
+    .argument('<image>', 'image to change (name or ID)')
+    .option('--name <name>', 'new name')
+    .option('--min-disk <gb>', 'minimum disk size in GB')
+    .option('--min-ram <mb>', 'minimum RAM in MB')
+    .option('--disk-format <format>', 'disk format')
+    .option('--container-format <format>', 'container format')
+    .option('--property <key=value>', 'set a property (repeatable)', collect)
+    .option('--tag <tag>', 'add a tag (repeatable)', collect)
+    .option('--protected', 'prevent the image from being deleted')
+    .option('--unprotected', 'allow the image to be deleted')
+    .option('--hidden', 'hide the image from default lists')
+    .option('--unhidden', 'show the image in default lists')
+    .option('--deactivate', 'deactivate the image')
+    .option('--activate', 'reactivate the image');
+  visibilityOptions(set, 'make the image visible as one of the');
+  addOutputOptions(set, 'show');
+  example(set, 'img set Ubuntu18 --property os_distro=ubuntu --tag lts', 'img set --unprotected Ubuntu18');
+  set.action(async (ref: string, _o, cmd: Command) => {
+    const { setImage } = await import('../commands/set.js');
+    await run(cmd, 'show', (ctx) => setImage(ctx, ref, cmd.opts()));
+  });
+
+  const unset = parent
+    .command('unset')
+    .description('Remove image properties and tags')
+    .argument('<image>', 'image to change (name or ID)')
+    .option('--property <key>', 'remove this property (repeatable)', collect)
+    .option('--tag <tag>', 'remove this tag (repeatable)', collect);
+  addOutputOptions(unset, 'show');
+  example(unset, 'img unset Ubuntu18 --property os_distro --tag lts');
+  unset.action(async (ref: string, _o, cmd: Command) => {
+    const { unsetImage } = await import('../commands/unset.js');
+    await run(cmd, 'show', (ctx) => unsetImage(ctx, ref, cmd.opts()));
+  });
+
+  const save = parent
+    .command('save')
+    .description('Download image data, verified against its os_hash_value')
+    .argument('<image>', 'image to download (name or ID)')
+    .option('--file <path>', 'write to this file (default: stdout, never a terminal)')
+    .option('--resume', 'continue an interrupted download (<file>.partial)')
+    .option('--allow-md5-fallback', 'verify with the md5 checksum when the hash algorithm is unsupported');
+  example(save, 'img save Ubuntu18 --file ubuntu18.qcow2', 'img save Ubuntu18 | qemu-img info /dev/stdin');
+  save.action(async (ref: string, _o, cmd: Command) => {
+    const { saveImage } = await import('../commands/save.js');
+    await run(cmd, 'none', (ctx) => saveImage(ctx, ref, cmd.opts()));
+  });
+
+  const upload = parent
+    .command('upload')
+    .description('Upload data into a queued image')
+    .argument('<image>', 'queued image (name or ID)')
+    .option('--file <path>', "data to upload ('-' reads stdin)");
+  addOutputOptions(upload, 'show');
+  example(upload, 'img upload my-queued-image --file disk.raw');
+  upload.action(async (ref: string, _o, cmd: Command) => {
+    const { uploadImage } = await import('../commands/upload.js');
+    await run(cmd, 'show', (ctx) => uploadImage(ctx, ref, cmd.opts()));
+  });
+}
+
+/**
+ * The img command line: global options (every --os-* flag of the openstack
+ * client except secrets, plus img's own), and the image commands both as
+ * `img <action>` and `img image <action>`.
+ */
+export function buildProgram(version: string, run: Runner): Command {
+  const program = new Command('img')
+    .description('Fast, trustworthy client for the OpenStack Image service (Glance v2)')
+    .version(version, '--version', 'print the img version')
+    .option('--debug', 'print each HTTP request and response to stderr (secrets redacted)')
+    .option('--timeout <seconds>', 'idle timeout: fail if no data moves for this long (default 600)')
+    .option('--password-stdin', 'read the password from the first line of stdin')
+    .option('--no-token-cache', 'do not read or write the token cache')
+    .option('--progress', 'show transfer progress on stderr even when it is not a terminal')
+    .option('--no-progress', 'never show transfer progress')
+    .showHelpAfterError(false);
+  for (const f of OS_FLAGS) {
+    program.addOption(new Option(f.flag, f.help));
+  }
+  program.addHelpText(
+    'after',
+    '\nConfiguration comes from a sourced openrc (OS_* variables) or clouds.yaml (--os-cloud); flags win.\n' +
+      'Examples:\n  $ . admin-openrc\n  $ img create Ubuntu18 --file bionic.img --disk-format qcow2 --public\n  $ img list\n  $ img image show Ubuntu18\n',
+  );
+  registerImageCommands(program, run);
+  const image = program.command('image').description('Image commands (same as img <action>)');
+  registerImageCommands(image, run);
+
+  const token = program.command('token').description('Keystone tokens');
+  const issue = token.command('issue').description('Issue a token (as openstack token issue)');
+  addOutputOptions(issue, 'show');
+  example(issue, 'export OS_TOKEN=$(img token issue -f value -c id)');
+  issue.action(async (_o, cmd: Command) => {
+    const { issueToken } = await import('../commands/token.js');
+    await run(cmd, 'show', (ctx) => issueToken(ctx));
+  });
+  const revoke = token.command('revoke').description('Revoke the current (cached) token');
+  example(revoke, 'img token revoke');
+  revoke.action(async (_o, cmd: Command) => {
+    const { revokeToken } = await import('../commands/token.js');
+    await run(cmd, 'none', (ctx) => revokeToken(ctx));
+  });
+  return program;
+}

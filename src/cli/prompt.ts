@@ -1,0 +1,53 @@
+import type { Readable } from 'node:stream';
+import { ConfigError } from '../errors.js';
+
+/** First line of `stdin` (for --password-stdin), without its line ending. Empty input is an error. */
+export async function readPasswordLine(stdin: Readable): Promise<string> {
+  let text = '';
+  for await (const chunk of stdin) {
+    text += typeof chunk === 'string' ? chunk : (chunk as Buffer).toString('utf8');
+    if (text.includes('\n')) break;
+  }
+  const line = text.split(/\r?\n/)[0] ?? '';
+  if (!line) throw new ConfigError('--password-stdin: no password on stdin');
+  return line;
+}
+
+/**
+ * Asks `Password: ` on the terminal without echoing what is typed. Ctrl-C
+ * aborts; an empty answer is an error.
+ */
+export async function promptPassword(stdin: Readable & { isTTY?: boolean; setRawMode?: (on: boolean) => void }, out: NodeJS.WriteStream): Promise<string> {
+  out.write('Password: ');
+  stdin.setRawMode?.(true);
+  stdin.setEncoding('utf8');
+  stdin.resume();
+  try {
+    const password = await new Promise<string>((resolve, reject) => {
+      let typed = '';
+      const onData = (chunk: string) => {
+        for (const ch of chunk) {
+          if (ch === '\r' || ch === '\n' || ch === '\u0004') {
+            stdin.off('data', onData);
+            resolve(typed);
+            return;
+          }
+          if (ch === '\u0003') {
+            stdin.off('data', onData);
+            reject(new ConfigError('Password prompt cancelled'));
+            return;
+          }
+          if (ch === '\u007f' || ch === '\b') typed = typed.slice(0, -1);
+          else typed += ch;
+        }
+      };
+      stdin.on('data', onData);
+    });
+    if (!password) throw new ConfigError('Empty password');
+    return password;
+  } finally {
+    stdin.setRawMode?.(false);
+    stdin.pause();
+    out.write('\n');
+  }
+}

@@ -1,0 +1,139 @@
+import type { Command } from 'commander';
+import type { Readable, Writable } from 'node:stream';
+import type { CommandContext, CommandResult, Progress } from '../commands/context.js';
+import { needsPassword, resolveCloudConfig, validateForAuth, loadImgSettings } from '../config/index.js';
+import type { CloudConfig, ImgSettings } from '../config/types.js';
+import { UsageError } from '../errors.js';
+import type { FormatOptions } from '../output/index.js';
+import type { OutputKind, Runner } from './program.js';
+import { readPasswordLine, promptPassword } from './prompt.js';
+
+/** The process's streams and environment, injectable for tests. */
+export interface Io {
+  stdin: Readable & { isTTY?: boolean };
+  stdout: Writable & { isTTY?: boolean; columns?: number };
+  stderr: NodeJS.WriteStream;
+  env: Record<string, string | undefined>;
+  cwd: string;
+  homeDir: string;
+  signal: AbortSignal;
+  /** Secrets seen this run; main.ts scrubs them from anything it prints. */
+  secrets: Set<string>;
+  version: string;
+}
+
+const LIST_FORMATS = ['table', 'json', 'yaml', 'value', 'csv'];
+const SHOW_FORMATS = ['table', 'json', 'yaml', 'value', 'shell'];
+
+/** Output options of the command line (and img config's default format) as the formatter takes them. */
+function formatOptions(kind: 'list' | 'show', o: Record<string, unknown>, settings: ImgSettings, io: Io): FormatOptions {
+  const format = (o['format'] as string | undefined) ?? settings.format ?? 'table';
+  const allowed = kind === 'list' ? LIST_FORMATS : SHOW_FORMATS;
+  if (!allowed.includes(format)) {
+    throw new UsageError(`Invalid output format '${format}': choose from ${allowed.join(', ')}`);
+  }
+  let maxWidth: number | undefined;
+  if (o['maxWidth'] !== undefined) {
+    const text = String(o['maxWidth']);
+    if (!/^\d+$/.test(text)) throw new UsageError(`Invalid value '${text}' for --max-width: expected a whole number`);
+    maxWidth = Number(text);
+  }
+  return {
+    format,
+    columns: o['column'] as string[] | undefined,
+    noindent: Boolean(o['noindent']),
+    maxWidth,
+    fitWidth: Boolean(o['fitWidth']),
+    printEmpty: Boolean(o['printEmpty']),
+    sortColumns: o['sortColumn'] as string[] | undefined,
+    sortDirection: o['sortDescending'] ? 'desc' : 'asc',
+    quote: o['quote'] as FormatOptions['quote'],
+    prefix: (o['prefix'] as string | undefined) ?? '',
+    terminalWidth: io.stdout.isTTY ? io.stdout.columns : undefined,
+    env: io.env,
+  };
+}
+
+function remember(io: Io, cfg: CloudConfig): void {
+  for (const s of [cfg.auth.password, cfg.auth.token, cfg.auth.applicationCredentialSecret]) {
+    if (s) io.secrets.add(s);
+  }
+}
+
+/**
+ * The Runner the program calls for every command: img settings → cloud
+ * config (prompting for a password when needed) → client → command →
+ * rendered output on stdout.
+ */
+export function makeRunner(io: Io): Runner {
+  return async (cmd: Command, kind: OutputKind, action: (ctx: CommandContext) => Promise<CommandResult>) => {
+    const o = cmd.optsWithGlobals() as Record<string, unknown>;
+    const settings = await loadImgSettings(io.cwd, io.homeDir, io.env);
+    // Check the output options before any network work, so a typo costs nothing.
+    const fmt = kind === 'none' ? undefined : formatOptions(kind, o, settings, io);
+
+    if (o['passwordStdin'] && o['file'] === '-') {
+      throw new UsageError('--password-stdin and --file - both want stdin: use one');
+    }
+    const input = { env: io.env, flags: o, cwd: io.cwd, homeDir: io.homeDir, cloudFromSettings: settings.cloud };
+    let cfg = await resolveCloudConfig(input);
+    if (needsPassword(cfg)) {
+      let password: string | undefined;
+      if (o['passwordStdin']) password = await readPasswordLine(io.stdin);
+      else if (io.stdin.isTTY && io.stderr.isTTY) password = await promptPassword(io.stdin, io.stderr);
+      if (password !== undefined) cfg = await resolveCloudConfig({ ...input, password });
+    }
+    remember(io, cfg);
+    validateForAuth(cfg);
+    if (cfg.insecure) {
+      io.stderr.write('img: warning: TLS certificate verification is disabled (--insecure / OS_INSECURE)\n');
+    }
+
+    const { CloudClient } = await import('../services/client.js');
+    const tokenCacheOn = o['tokenCache'] !== false && settings.tokenCache !== false && io.env['IMG_NO_TOKEN_CACHE'] === undefined;
+    const tokenStore = tokenCacheOn ? await openTokenStore(cfg, io) : undefined;
+    const timeout = o['timeout'] === undefined ? undefined : Number(o['timeout']);
+    if (timeout !== undefined && !(timeout > 0)) {
+      throw new UsageError(`Invalid value '${String(o['timeout'])}' for --timeout: expected seconds > 0`);
+    }
+    const client = new CloudClient(cfg, {
+      debug: o['debug'] ? (line) => io.stderr.write(`${line}\n`) : undefined,
+      timeoutSeconds: timeout,
+      tokenStore,
+      userAgent: `img/${io.version}`,
+    });
+    const showProgress = (o['progress'] as boolean | undefined) ?? (settings.progress !== false && io.stderr.isTTY === true);
+    const ctx: CommandContext = {
+      images: () => client.images(),
+      keystone: () => client.keystone(),
+      signal: io.signal,
+      stdin: io.stdin,
+      stdinIsTTY: io.stdin.isTTY === true,
+      stdout: io.stdout,
+      stdoutIsTTY: io.stdout.isTTY === true,
+      progress: async (label, total): Promise<Progress | undefined> => {
+        if (!showProgress) return undefined;
+        const { startProgress } = await import('./progress.js');
+        return startProgress(label, total, io.stderr);
+      },
+      warn: (message) => io.stderr.write(`img: ${message}\n`),
+    };
+    try {
+      const result = await action(ctx);
+      if (result.kind === 'none' || !fmt) return;
+      const output = await import('../output/index.js');
+      const text =
+        result.kind === 'list'
+          ? output.renderList(result.columns, result.rows, fmt)
+          : output.renderShow(result.fields, result.values, fmt);
+      io.stdout.write(text);
+    } finally {
+      await client.close();
+    }
+  };
+}
+
+async function openTokenStore(cfg: CloudConfig, io: Io) {
+  const { FileTokenStore } = await import('../services/token-cache.js');
+  return FileTokenStore.forConfig(cfg, io.env, io.homeDir);
+}

@@ -1,0 +1,75 @@
+import { UsageError } from '../errors.js';
+import { attributePath, type Image, type PatchOp } from '../services/glance.js';
+import type { CommandContext, CommandResult } from './context.js';
+import { imageShow } from './image-view.js';
+import {
+  CONTAINER_FORMATS, DISK_FORMATS, checkPropertyKeys, keyValues, oneOf, onOff, visibilityFlag, wholeNumber,
+} from './parse.js';
+
+export interface SetOptions {
+  name?: string;
+  minDisk?: string;
+  minRam?: string;
+  diskFormat?: string;
+  containerFormat?: string;
+  property?: string[];
+  tag?: string[];
+  public?: boolean;
+  private?: boolean;
+  shared?: boolean;
+  community?: boolean;
+  protected?: boolean;
+  unprotected?: boolean;
+  hidden?: boolean;
+  unhidden?: boolean;
+  deactivate?: boolean;
+  activate?: boolean;
+}
+
+/** JSON-patch op that sets `key` to `value`: `replace` when the image has it, else `add`. */
+export function setOp(image: Image, key: string, value: unknown): PatchOp {
+  return { op: key in image ? 'replace' : 'add', path: attributePath(key), value };
+}
+
+/**
+ * `img set IMAGE`: --deactivate/--activate first (as the openstack client
+ * does), then one PATCH with every attribute change. Tags given with --tag
+ * are added to the existing ones. Prints the image as it is afterwards.
+ */
+export async function setImage(ctx: CommandContext, ref: string, opts: SetOptions): Promise<CommandResult> {
+  const properties = keyValues('--property', opts.property);
+  checkPropertyKeys(properties);
+  const changes: Record<string, unknown> = { ...properties };
+  if (opts.name !== undefined) changes['name'] = opts.name;
+  if (opts.minDisk !== undefined) changes['min_disk'] = wholeNumber('--min-disk', opts.minDisk);
+  if (opts.minRam !== undefined) changes['min_ram'] = wholeNumber('--min-ram', opts.minRam);
+  if (opts.diskFormat !== undefined) changes['disk_format'] = oneOf('--disk-format', opts.diskFormat, DISK_FORMATS);
+  if (opts.containerFormat !== undefined) {
+    changes['container_format'] = oneOf('--container-format', opts.containerFormat, CONTAINER_FORMATS);
+  }
+  const visibility = visibilityFlag(opts);
+  if (visibility) changes['visibility'] = visibility;
+  const isProtected = onOff(opts.protected, opts.unprotected, '--protected', '--unprotected');
+  if (isProtected !== undefined) changes['protected'] = isProtected;
+  const hidden = onOff(opts.hidden, opts.unhidden, '--hidden', '--unhidden');
+  if (hidden !== undefined) changes['os_hidden'] = hidden;
+  const activation = onOff(opts.activate, opts.deactivate, '--activate', '--deactivate');
+  if (Object.keys(changes).length === 0 && !opts.tag?.length && activation === undefined) {
+    throw new UsageError('Nothing to change: give at least one option (see img set --help)');
+  }
+
+  const images = await ctx.images();
+  let image = await images.find(ref, ctx.signal);
+  if (activation !== undefined) {
+    await images.action(image.id, activation ? 'reactivate' : 'deactivate', ctx.signal);
+  }
+  const ops = Object.entries(changes).map(([key, value]) => setOp(image, key, value));
+  const newTags = (opts.tag ?? []).filter((t) => !image.tags.includes(t));
+  if (newTags.length) ops.push({ op: 'replace', path: '/tags', value: [...image.tags, ...new Set(newTags)] });
+  if (ops.length) {
+    image = await images.update(image.id, ops, ctx.signal);
+  } else {
+    image = await images.get(image.id, ctx.signal);
+  }
+  return imageShow(image);
+}

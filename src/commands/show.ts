@@ -1,0 +1,8 @@
+import type { CommandContext, CommandResult } from './context.js';
+import { imageShow } from './image-view.js';
+
+/** `img show IMAGE`: the image (by name or ID) as a Field/Value table; --human-readable prints the size as 345.6M. */
+export async function showImage(ctx: CommandContext, ref: string, opts: { humanReadable?: boolean }): Promise<CommandResult> {
+  const images = await ctx.images();
+  return imageShow(await images.find(ref, ctx.signal), opts.humanReadable ?? false);
+}

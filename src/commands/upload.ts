@@ -1,0 +1,27 @@
+import { UsageError } from '../errors.js';
+import { verifyUpload } from '../services/transfer.js';
+import type { CommandContext, CommandResult } from './context.js';
+import { uploadSource } from './create.js';
+import { imageShow } from './image-view.js';
+
+/**
+ * `img upload IMAGE --file PATH|-`: puts data into a queued image (PUT
+ * /v2/images/{id}/file), then re-reads and verifies it like create does.
+ */
+export async function uploadImage(ctx: CommandContext, ref: string, opts: { file?: string }): Promise<CommandResult> {
+  if (opts.file === undefined) throw new UsageError('img upload needs --file PATH (or --file - for stdin)');
+  const source = await uploadSource(ctx, opts.file);
+  if (!source) throw new UsageError('img upload needs --file PATH');
+  const images = await ctx.images();
+  const image = await images.find(ref, ctx.signal);
+  const progress = await ctx.progress(`Uploading ${image.name ?? image.id}`, source.length);
+  if (progress) source.onProgress = progress.update;
+  try {
+    await images.upload(image.id, source, ctx.signal);
+  } finally {
+    progress?.done();
+  }
+  const after = await images.get(image.id, ctx.signal);
+  verifyUpload(source.digests(), after);
+  return imageShow(after);
+}

@@ -1,0 +1,208 @@
+import { AmbiguousNameError, ImgError, NotFoundError, ResourceNotFoundError } from '../errors.js';
+import type { BodySource, HttpResponse, HttpSession } from '../http/session.js';
+
+/** A Glance v2 image as the API returns it; extra properties sit at the top level. */
+export interface Image {
+  id: string;
+  name: string | null;
+  status: string;
+  visibility: string;
+  protected: boolean;
+  os_hidden?: boolean;
+  checksum: string | null;
+  os_hash_algo?: string | null;
+  os_hash_value?: string | null;
+  size: number | null;
+  virtual_size?: number | null;
+  disk_format: string | null;
+  container_format: string | null;
+  min_disk: number;
+  min_ram: number;
+  owner: string | null;
+  tags: string[];
+  created_at: string;
+  updated_at: string;
+  file?: string;
+  self?: string;
+  schema?: string;
+  [property: string]: unknown;
+}
+
+/** Query parameters of GET /v2/images that img uses. */
+export interface ImageListQuery {
+  name?: string;
+  status?: string;
+  visibility?: 'public' | 'private' | 'shared' | 'community' | 'all';
+  member_status?: string;
+  owner?: string;
+  tag?: string[];
+  os_hidden?: boolean;
+  /** With `limit`, only one page is fetched (as the openstack client does). */
+  limit?: number;
+  marker?: string;
+}
+
+/** One RFC 6902 operation for PATCH /v2/images/{id}. */
+export type PatchOp =
+  | { op: 'add' | 'replace'; path: string; value: unknown }
+  | { op: 'remove'; path: string };
+
+/** JSON-pointer path for a top-level attribute (RFC 6901 escaping of '~' and '/'). */
+export function attributePath(key: string): string {
+  return `/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+}
+
+export const JSON_PATCH_TYPE = 'application/openstack-images-v2.1-json-patch';
+
+/** Glance image IDs are UUIDs (the v2 schema enforces it); anything else can only be a name. */
+const UUID_RE = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
+
+/**
+ * The API root for a catalog URL of the image service, with any version
+ * suffix removed: `http://h:9292`, `http://h:9292/v2/` and
+ * `http://h/image/v2.1` give `http://h:9292`, `http://h:9292` and `http://h/image`.
+ */
+export function imageApiRoot(endpoint: string): string {
+  const url = new URL(endpoint);
+  url.pathname = url.pathname.replace(/\/+$/, '').replace(/\/v\d+(\.\d+)?$/, '');
+  url.search = '';
+  return url.toString().replace(/\/+$/, '');
+}
+
+/** Glance v2 images: typed calls, typed errors, no formatting. */
+export class ImagesApi {
+  readonly root: string;
+
+  constructor(
+    private readonly session: HttpSession,
+    endpoint: string,
+  ) {
+    this.root = imageApiRoot(endpoint);
+  }
+
+  private url(path: string): string {
+    return `${this.root}/v2/${path}`;
+  }
+
+  /**
+   * GET /v2/images, following every `next` link (Glance caps a page at 1,000
+   * images) unless `limit` is set. Images come in the server's order.
+   */
+  async list(query: ImageListQuery = {}, signal?: AbortSignal): Promise<Image[]> {
+    const params = new URLSearchParams();
+    for (const key of ['name', 'status', 'visibility', 'member_status', 'owner', 'marker'] as const) {
+      const v = query[key];
+      if (v !== undefined) params.append(key, v);
+    }
+    for (const t of query.tag ?? []) params.append('tag', t);
+    if (query.os_hidden !== undefined) params.append('os_hidden', String(query.os_hidden));
+    if (query.limit !== undefined) params.append('limit', String(query.limit));
+    const qs = params.toString();
+    let next: string | undefined = `${this.url('images')}${qs ? `?${qs}` : ''}`;
+    const images: Image[] = [];
+    const seen = new Set<string>();
+    while (next) {
+      const page: { images: Image[]; next?: string } = await this.session.json({ method: 'GET', url: next, signal });
+      images.push(...page.images);
+      if (query.limit !== undefined || !page.next || page.images.length === 0) break;
+      // `next` is relative to the API root ("/v2/images?marker=…").
+      next = page.next.startsWith('http') ? page.next : `${this.root}${page.next}`;
+      if (seen.has(next)) throw new ImgError(`Glance returned the same 'next' page twice (${page.next}); stopping`);
+      seen.add(next);
+    }
+    return images;
+  }
+
+  /** GET /v2/images/{id}; a missing image throws {@link ResourceNotFoundError} (exit 4). */
+  async get(id: string, signal?: AbortSignal): Promise<Image> {
+    return this.session.json<Image>({ method: 'GET', url: this.url(`images/${encodeURIComponent(id)}`), signal });
+  }
+
+  /**
+   * An image by ID or by name, as the openstack client resolves it: a
+   * UUID-shaped reference is tried as an ID first; otherwise (or on 404) the
+   * images named exactly so are listed. None → {@link NotFoundError}
+   * `No Image found for X` (exit 4); several → {@link AmbiguousNameError} (exit 2).
+   */
+  async find(ref: string, signal?: AbortSignal): Promise<Image> {
+    if (UUID_RE.test(ref)) {
+      try {
+        return await this.get(ref, signal);
+      } catch (err) {
+        if (!(err instanceof ResourceNotFoundError)) throw err;
+      }
+    }
+    const matches = await this.list({ name: ref }, signal);
+    const exact = matches.filter((i) => i.name === ref);
+    if (exact.length === 1) return exact[0] as Image;
+    if (exact.length > 1) throw new AmbiguousNameError(`More than one Image exists with the name '${ref}'.`);
+    throw new NotFoundError(`No Image found for ${ref}`);
+  }
+
+  /** POST /v2/images: a queued image with the given attributes. */
+  async create(attributes: Record<string, unknown>, signal?: AbortSignal): Promise<Image> {
+    return this.session.json<Image>({ method: 'POST', url: this.url('images'), json: attributes, signal });
+  }
+
+  /**
+   * PUT /v2/images/{id}/file with the bytes of `source`, streamed. When the
+   * size is known it is sent as Content-Length. Retries and re-authentication
+   * replay the source from its start, or fail if it cannot be replayed.
+   */
+  async upload(id: string, source: BodySource, signal?: AbortSignal): Promise<void> {
+    const headers: Record<string, string> = {};
+    if (source.length !== undefined) headers['x-openstack-image-size'] = String(source.length);
+    await this.session.send({
+      method: 'PUT',
+      url: this.url(`images/${encodeURIComponent(id)}/file`),
+      body: source,
+      contentType: 'application/octet-stream',
+      headers,
+      // PUT of the same bytes to the same queued image is safe to repeat.
+      idempotent: source.replayable,
+      signal,
+    });
+  }
+
+  /**
+   * GET /v2/images/{id}/file as a stream. `fromByte` asks for the rest of the
+   * data with a Range request (Glance answers 206). 204 means the image has no data.
+   */
+  async download(id: string, opts: { fromByte?: number; signal?: AbortSignal } = {}): Promise<HttpResponse> {
+    const headers: Record<string, string> = { accept: 'application/octet-stream' };
+    if (opts.fromByte) headers['range'] = `bytes=${opts.fromByte}-`;
+    return this.session.request({
+      method: 'GET',
+      url: this.url(`images/${encodeURIComponent(id)}/file`),
+      headers,
+      signal: opts.signal,
+    });
+  }
+
+  /** PATCH /v2/images/{id} with JSON-patch operations; returns the updated image. */
+  async update(id: string, ops: PatchOp[], signal?: AbortSignal): Promise<Image> {
+    return this.session.json<Image>({
+      method: 'PATCH',
+      url: this.url(`images/${encodeURIComponent(id)}`),
+      json: ops,
+      contentType: JSON_PATCH_TYPE,
+      signal,
+    });
+  }
+
+  /** DELETE /v2/images/{id}. */
+  async delete(id: string, signal?: AbortSignal): Promise<void> {
+    await this.session.send({ method: 'DELETE', url: this.url(`images/${encodeURIComponent(id)}`), signal });
+  }
+
+  /** POST /v2/images/{id}/actions/deactivate|reactivate (204). */
+  async action(id: string, action: 'deactivate' | 'reactivate', signal?: AbortSignal): Promise<void> {
+    await this.session.send({
+      method: 'POST',
+      url: this.url(`images/${encodeURIComponent(id)}/actions/${action}`),
+      // Repeating a (de)activation has the same effect as doing it once.
+      idempotent: true,
+      signal,
+    });
+  }
+}

@@ -1,0 +1,307 @@
+import { ApiError, AuthError, ConfigError, UnauthorizedError } from '../errors.js';
+import type { AuthSettings, Interface } from '../config/types.js';
+import type { AuthProvider, HttpSession } from '../http/session.js';
+import { header } from '../http/session.js';
+
+/** One endpoint of a catalog entry, as Keystone v3 returns it. */
+export interface CatalogEndpoint {
+  id?: string;
+  interface: string;
+  region?: string | null;
+  region_id?: string | null;
+  url: string;
+}
+
+/** One service of the Keystone v3 service catalog. */
+export interface CatalogService {
+  id?: string;
+  type: string;
+  name?: string;
+  endpoints: CatalogEndpoint[];
+}
+
+interface NamedRef {
+  id: string;
+  name?: string;
+  domain?: { id: string; name?: string };
+}
+
+/** What POST /v3/auth/tokens gave us; the token itself came in X-Subject-Token. */
+export interface IssuedToken {
+  token: string;
+  expires_at: string;
+  issued_at?: string;
+  methods: string[];
+  user: NamedRef;
+  project?: NamedRef;
+  domain?: NamedRef;
+  roles?: { id: string; name: string }[];
+  catalog: CatalogService[];
+}
+
+interface TokenResponseBody {
+  token: Omit<IssuedToken, 'token' | 'catalog'> & { catalog?: CatalogService[] };
+}
+
+/**
+ * The Keystone v3 base URL for an OS_AUTH_URL given with or without `/v3`
+ * (`http://h:5000`, `http://h:5000/v3/`, `http://h/identity` all work).
+ * Identity v2 URLs are refused: img speaks Keystone v3 only.
+ */
+export function identityV3Url(authUrl: string): string {
+  let url: URL;
+  try {
+    url = new URL(authUrl);
+  } catch {
+    throw new ConfigError(`OS_AUTH_URL '${authUrl}' is not a URL (set OS_AUTH_URL or --os-auth-url, e.g. http://controller:5000/v3)`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError(`OS_AUTH_URL '${authUrl}' must start with http:// or https://`);
+  }
+  const path = url.pathname.replace(/\/+$/, '');
+  if (/\/v2(\.0)?$/.test(path)) {
+    throw new ConfigError(`OS_AUTH_URL '${authUrl}' is an Identity v2 URL; img needs Keystone v3 (…/v3)`);
+  }
+  url.pathname = /\/v3$/.test(path) ? path : `${path}/v3`;
+  url.search = '';
+  url.hash = '';
+  return url.toString().replace(/\/$/, '');
+}
+
+function domainRef(id: string | undefined, name: string | undefined): { id: string } | { name: string } | undefined {
+  if (id) return { id };
+  if (name) return { name };
+  return undefined;
+}
+
+/**
+ * The JSON body of POST /v3/auth/tokens for the configured auth type and
+ * scope: project (by ID, or name + domain), domain, or unscoped when neither
+ * is set. Application credentials carry their own scope, so none is added.
+ */
+export function buildAuthRequest(auth: AuthSettings): Record<string, unknown> {
+  let identity: Record<string, unknown>;
+  if (auth.authType === 'token') {
+    identity = { methods: ['token'], token: { id: auth.token } };
+  } else if (auth.authType === 'v3applicationcredential') {
+    const cred: Record<string, unknown> = { secret: auth.applicationCredentialSecret };
+    if (auth.applicationCredentialId) {
+      cred['id'] = auth.applicationCredentialId;
+    } else {
+      cred['name'] = auth.applicationCredentialName;
+      cred['user'] = auth.userId
+        ? { id: auth.userId }
+        : { name: auth.username, domain: domainRef(auth.userDomainId, auth.userDomainName) };
+    }
+    return { auth: { identity: { methods: ['application_credential'], application_credential: cred } } };
+  } else {
+    const user: Record<string, unknown> = auth.userId
+      ? { id: auth.userId }
+      : { name: auth.username, domain: domainRef(auth.userDomainId, auth.userDomainName) };
+    user['password'] = auth.password;
+    identity = { methods: ['password'], password: { user } };
+  }
+  const body: Record<string, unknown> = { identity };
+  if (auth.projectId) {
+    body['scope'] = { project: { id: auth.projectId } };
+  } else if (auth.projectName) {
+    body['scope'] = { project: { name: auth.projectName, domain: domainRef(auth.projectDomainId, auth.projectDomainName) } };
+  } else if (auth.domainId || auth.domainName) {
+    body['scope'] = { domain: domainRef(auth.domainId, auth.domainName) };
+  }
+  return { auth: body };
+}
+
+/** Keystone v3 calls img makes: issue and revoke tokens. */
+export class KeystoneClient {
+  readonly baseUrl: string;
+  constructor(
+    private readonly session: HttpSession,
+    private readonly auth: AuthSettings,
+  ) {
+    this.baseUrl = identityV3Url(auth.authUrl);
+  }
+
+  /**
+   * POST /v3/auth/tokens. A 401 becomes an {@link AuthError} (exit 3) with
+   * Keystone's message; an auth URL that is not Keystone becomes a
+   * {@link ConfigError}. Never puts the secret in any message.
+   */
+  async issueToken(): Promise<IssuedToken> {
+    let res;
+    try {
+      res = await this.session.request({
+        method: 'POST',
+        url: `${this.baseUrl}/auth/tokens`,
+        json: buildAuthRequest(this.auth),
+        authenticated: false,
+        // Issuing a token has no side effect worth protecting: retry it like a GET.
+        idempotent: true,
+        context: 'Authentication failed',
+      });
+    } catch (err) {
+      if (err instanceof UnauthorizedError) {
+        const hint = this.auth.authType === 'token' ? ' (the OS_TOKEN given cannot be renewed; get a new one)' : '';
+        throw new AuthError(`${err.message}${hint}`, { cause: err });
+      }
+      if (err instanceof ApiError && (err.status === 404 || err.status === 405)) {
+        throw new ConfigError(
+          `OS_AUTH_URL does not look like Keystone v3: POST ${err.path} answered HTTP ${err.status} (check OS_AUTH_URL / --os-auth-url)`,
+          { cause: err },
+        );
+      }
+      if (err instanceof ApiError && err.status === 400) {
+        throw new AuthError(err.message, { cause: err });
+      }
+      throw err;
+    }
+    const token = header(res.headers, 'x-subject-token');
+    const chunks: Buffer[] = [];
+    for await (const c of res.body) chunks.push(c as Buffer);
+    if (!token) throw new AuthError('Authentication failed: Keystone sent no X-Subject-Token header');
+    let parsed: TokenResponseBody;
+    try {
+      parsed = JSON.parse(Buffer.concat(chunks).toString('utf8')) as TokenResponseBody;
+    } catch (err) {
+      throw new AuthError('Authentication failed: Keystone sent a token response that is not JSON', { cause: err });
+    }
+    return { ...parsed.token, token, catalog: parsed.token.catalog ?? [] };
+  }
+
+  /** DELETE /v3/auth/tokens: revokes `token` (authenticating with itself). */
+  async revokeToken(token: string): Promise<void> {
+    await this.session.send({
+      method: 'DELETE',
+      url: `${this.baseUrl}/auth/tokens`,
+      headers: { 'x-auth-token': token, 'x-subject-token': token },
+      authenticated: false,
+      context: 'Failed to revoke token',
+    });
+  }
+}
+
+const INTERFACE_ALIASES: Record<string, Interface> = {
+  public: 'public',
+  publicURL: 'public',
+  internal: 'internal',
+  internalURL: 'internal',
+  admin: 'admin',
+  adminURL: 'admin',
+};
+
+/**
+ * URL of the `type` service in the catalog for an interface and, when given,
+ * a region (matched against `region_id` and the older `region`). Errors say
+ * which regions/interfaces the catalog does offer.
+ */
+export function findEndpoint(
+  catalog: CatalogService[],
+  want: { type: string; interface: Interface; region?: string | undefined },
+): string {
+  const services = catalog.filter((s) => s.type === want.type);
+  if (services.length === 0) {
+    throw new ConfigError(
+      `The service catalog has no '${want.type}' service: set OS_IMAGE_URL or --os-image-url, or check the project scope`,
+    );
+  }
+  const endpoints = services.flatMap((s) => s.endpoints);
+  const inRegion = want.region
+    ? endpoints.filter((e) => (e.region_id ?? e.region) === want.region)
+    : endpoints;
+  if (inRegion.length === 0) {
+    const regions = [...new Set(endpoints.map((e) => e.region_id ?? e.region ?? '(none)'))].sort();
+    throw new ConfigError(
+      `No '${want.type}' endpoint in region '${want.region}' (OS_REGION_NAME / --os-region-name); the catalog has: ${regions.join(', ')}`,
+    );
+  }
+  const match = inRegion.find((e) => INTERFACE_ALIASES[e.interface] === want.interface);
+  if (!match) {
+    const ifaces = [...new Set(inRegion.map((e) => e.interface))].sort();
+    throw new ConfigError(
+      `No '${want.interface}' endpoint for '${want.type}'${want.region ? ` in region '${want.region}'` : ''} (OS_INTERFACE / --os-interface); the catalog has: ${ifaces.join(', ')}`,
+    );
+  }
+  return match.url;
+}
+
+/**
+ * AuthProvider backed by Keystone: issues a token on first use (or takes
+ * one from `cache`), and after a 401 issues a fresh one once. With
+ * `OS_TOKEN` auth the token cannot be renewed, which `invalidate` reports.
+ */
+export class KeystoneAuth implements AuthProvider {
+  private current: IssuedToken | undefined;
+  private pending: Promise<IssuedToken> | undefined;
+  /** After a 401 the cached token is known bad: issue a new one instead of reading the cache. */
+  private bypassCache = false;
+
+  constructor(
+    private readonly client: KeystoneClient,
+    private readonly canRenew: boolean,
+    private readonly cache?: TokenStore,
+  ) {}
+
+  /** The issued token with its catalog, authenticating when needed. */
+  async login(): Promise<IssuedToken> {
+    if (this.current && !expiresSoon(this.current)) return this.current;
+    this.pending ??= this.loginOnce().finally(() => {
+      this.pending = undefined;
+    });
+    return this.pending;
+  }
+
+  /**
+   * Cached token if still good; else, holding the cache lock so that
+   * concurrent img processes send one token request between them, check the
+   * cache again and issue a new token.
+   */
+  private async loginOnce(): Promise<IssuedToken> {
+    const usable = async () => {
+      if (this.bypassCache || !this.cache) return undefined;
+      const cached = await this.cache.load();
+      return cached && !expiresSoon(cached) ? cached : undefined;
+    };
+    let token = await usable();
+    if (!token) {
+      const release = this.cache ? await this.cache.lock() : async () => undefined;
+      try {
+        token = await usable();
+        if (!token) {
+          token = await this.client.issueToken();
+          this.bypassCache = false;
+          await this.cache?.save(token);
+        }
+      } finally {
+        await release();
+      }
+    }
+    this.current = token;
+    return token;
+  }
+
+  async token(): Promise<string> {
+    return (await this.login()).token;
+  }
+
+  invalidate(): boolean {
+    this.current = undefined;
+    this.bypassCache = true;
+    void this.cache?.evict();
+    return this.canRenew;
+  }
+}
+
+/** Storage for an issued token between runs (see services/token-cache.ts). */
+export interface TokenStore {
+  load(): Promise<IssuedToken | undefined>;
+  save(token: IssuedToken): Promise<void>;
+  evict(): Promise<void>;
+  /** Exclusive lock across processes; resolves to its release. */
+  lock(): Promise<() => Promise<void>>;
+}
+
+/** True when fewer than 120 s of the token's life remain (then it is renewed, not used). */
+export function expiresSoon(token: Pick<IssuedToken, 'expires_at'>, now = Date.now()): boolean {
+  const expires = Date.parse(token.expires_at);
+  return !Number.isFinite(expires) || expires - now < 120_000;
+}
