@@ -1,0 +1,51 @@
+#!/usr/bin/env node
+// Runs the compiled test files with Node's built-in test runner.
+//   node scripts/run-tests.mjs unit         fast tests (fake cloud, formatters, config)
+//   node scripts/run-tests.mjs integration  the real local cloud (scripts/local-cloud.sh)
+//   node scripts/run-tests.mjs all          both, unit first
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const which = process.argv[2] ?? 'all';
+
+function testFiles(dir) {
+  const out = [];
+  let entries;
+  try { entries = readdirSync(dir); } catch { return out; }
+  for (const name of entries.sort()) {
+    const p = path.join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...testFiles(p));
+    else if (name.endsWith('.test.js')) out.push(p);
+  }
+  return out;
+}
+
+function run(label, dir, extraEnv = {}) {
+  const files = testFiles(path.join(root, 'dist', 'test', dir));
+  if (files.length === 0) {
+    console.error(`run-tests: no ${label} test files found under dist/test/${dir}`);
+    return 1;
+  }
+  console.log(`\n=== ${label} tests (${files.length} files) ===`);
+  const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...files], {
+    stdio: 'inherit',
+    env: { ...process.env, ...extraEnv },
+  });
+  return r.status ?? 1;
+}
+
+let status = 0;
+if (which === 'unit' || which === 'all') status ||= run('unit', 'unit');
+if ((which === 'integration' || which === 'all') && status === 0) {
+  const up = spawnSync('bash', [path.join(root, 'scripts', 'local-cloud.sh'), 'up'], { stdio: 'inherit' });
+  if (up.status !== 0) {
+    console.error('run-tests: the local cloud could not be started (scripts/local-cloud.sh up failed); integration tests NOT run');
+    status = 1;
+  } else {
+    status ||= run('integration', 'integration');
+  }
+}
+process.exit(status);
