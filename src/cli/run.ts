@@ -22,15 +22,14 @@ export interface Io {
   version: string;
 }
 
-const LIST_FORMATS = ['table', 'json', 'yaml', 'value', 'csv'];
-const SHOW_FORMATS = ['table', 'json', 'yaml', 'value', 'shell'];
-
 /** Output options of the command line (and img config's default format) as the formatter takes them. */
-function formatOptions(kind: 'list' | 'show', o: Record<string, unknown>, settings: ImgSettings, io: Io): FormatOptions {
+async function formatOptions(kind: 'list' | 'show', o: Record<string, unknown>, settings: ImgSettings, io: Io): Promise<FormatOptions> {
   const format = (o['format'] as string | undefined) ?? settings.format ?? 'table';
-  const allowed = kind === 'list' ? LIST_FORMATS : SHOW_FORMATS;
+  const { LIST_FORMATS, SHOW_FORMATS } = await import('../output/index.js');
+  const allowed: readonly string[] = kind === 'list' ? LIST_FORMATS : SHOW_FORMATS;
   if (!allowed.includes(format)) {
-    throw new UsageError(`Invalid output format '${format}': choose from ${allowed.join(', ')}`);
+    // argparse's wording, as the openstack client prints it.
+    throw new UsageError(`argument -f/--format: invalid choice: '${format}' (choose from ${allowed.map((f) => `'${f}'`).join(', ')})`);
   }
   let maxWidth: number | undefined;
   if (o['maxWidth'] !== undefined) {
@@ -70,7 +69,7 @@ export function makeRunner(io: Io): Runner {
     const o = cmd.optsWithGlobals() as Record<string, unknown>;
     const settings = await loadImgSettings(io.cwd, io.homeDir, io.env);
     // Check the output options before any network work, so a typo costs nothing.
-    const fmt = kind === 'none' ? undefined : formatOptions(kind, o, settings, io);
+    const fmt = kind === 'none' ? undefined : await formatOptions(kind, o, settings, io);
 
     if (o['passwordStdin'] && o['file'] === '-') {
       throw new UsageError('--password-stdin and --file - both want stdin: use one');
