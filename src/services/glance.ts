@@ -54,6 +54,9 @@ export function attributePath(key: string): string {
 
 export const JSON_PATCH_TYPE = 'application/openstack-images-v2.1-json-patch';
 
+/** Page size asked for when listing everything; Glance caps it at its api_limit_max. */
+export const PAGE_SIZE = 1000;
+
 /** Glance image IDs are UUIDs (the v2 schema enforces it); anything else can only be a name. */
 const UUID_RE = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
 
@@ -90,25 +93,36 @@ export class ImagesApi {
    */
   async list(query: ImageListQuery = {}, signal?: AbortSignal): Promise<Image[]> {
     const params = new URLSearchParams();
-    for (const key of ['name', 'status', 'visibility', 'member_status', 'owner', 'marker'] as const) {
+    for (const key of ['name', 'status', 'visibility', 'member_status', 'owner'] as const) {
       const v = query[key];
       if (v !== undefined) params.append(key, v);
     }
     for (const t of query.tag ?? []) params.append('tag', t);
     if (query.os_hidden !== undefined) params.append('os_hidden', String(query.os_hidden));
-    if (query.limit !== undefined) params.append('limit', String(query.limit));
-    const qs = params.toString();
-    let next: string | undefined = `${this.url('images')}${qs ? `?${qs}` : ''}`;
+    // Without a user limit, ask for Glance's largest page (api_limit_max,
+    // 1,000 by default) instead of its default 25: 40× fewer round trips.
+    params.append('limit', String(query.limit ?? PAGE_SIZE));
     const images: Image[] = [];
     const seen = new Set<string>();
-    while (next) {
-      const page: { images: Image[]; next?: string } = await this.session.json({ method: 'GET', url: next, signal });
+    let marker = query.marker;
+    for (;;) {
+      // Glance's `next` link keeps only the last value of a repeated parameter
+      // (tag=a&tag=b becomes tag=b), so each page is asked for with our own
+      // query and only the marker is taken from `next`.
+      if (marker !== undefined) params.set('marker', marker);
+      const qs = params.toString();
+      const page: { images: Image[]; next?: string } = await this.session.json({
+        method: 'GET',
+        url: `${this.url('images')}${qs ? `?${qs}` : ''}`,
+        signal,
+      });
       images.push(...page.images);
       if (query.limit !== undefined || !page.next || page.images.length === 0) break;
-      // `next` is relative to the API root ("/v2/images?marker=…").
-      next = page.next.startsWith('http') ? page.next : `${this.root}${page.next}`;
-      if (seen.has(next)) throw new ImgError(`Glance returned the same 'next' page twice (${page.next}); stopping`);
-      seen.add(next);
+      marker = new URL(page.next, this.root).searchParams.get('marker') ?? undefined;
+      if (marker === undefined || seen.has(marker)) {
+        throw new ImgError(`Glance returned a 'next' link without a new marker (${page.next}); stopping`);
+      }
+      seen.add(marker);
     }
     return images;
   }
