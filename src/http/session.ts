@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { Agent, request as undiciRequest, type Dispatcher } from 'undici';
+import { Agent, request as undiciRequest, type Dispatcher } from './undici.js';
 import { ApiError, ConfigError, ImgError } from '../errors.js';
 import { connectionError, extractServerMessage, networkErrorCode } from './errors.js';
 import { hashSecret, redactHeaders, redactJson, withoutCatalog } from './redact.js';

@@ -1,0 +1,259 @@
+#!/usr/bin/env node
+// npm run bench: times img against the openstack client and curl doing the
+// same work on the same local cloud, in one run, and writes bench/RESULTS.md.
+//
+//   node bench/run.mjs [--runs N] [--big-runs N] [--size-mib N] [--only a,b]
+//
+// Targets are ratios (issue #4), checked here, never in tests. Wall time is
+// the median of several runs; peak RSS comes from /usr/bin/time (max over runs).
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+const opt = (name, dflt) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : dflt;
+};
+const RUNS = Number(opt('runs', '5'));
+const BIG_RUNS = Number(opt('big-runs', '3'));
+const SIZE_MIB = Number(opt('size-mib', '1024'));
+const ONLY = opt('only', '') ? opt('only', '').split(',') : undefined;
+const MANY = Number(opt('many', '5000'));
+
+const work = path.join(root, 'bench', 'work');
+mkdirSync(work, { recursive: true });
+const IMG = path.join(root, 'bin', 'img');
+const OPENSTACK = '/usr/bin/openstack';
+const TIME = '/usr/bin/time';
+
+function sh(cmd, argv, env = {}) {
+  return execFileSync(cmd, argv, { encoding: 'utf8', env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+}
+
+// ---- the cloud ----------------------------------------------------------
+if (!existsSync(TIME)) {
+  console.error('bench: installing GNU time (/usr/bin/time) for peak RSS');
+  sh('apt-get', ['install', '-y', '-q', 'time']);
+}
+sh('bash', [path.join(root, 'scripts', 'local-cloud.sh'), 'up']);
+const openrcPath = sh('bash', [path.join(root, 'scripts', 'local-cloud.sh'), 'env']).trim();
+const cloudEnv = {};
+for (const line of readFileSync(openrcPath, 'utf8').split('\n')) {
+  const m = /^export ([A-Z_0-9]+)=(.*)$/.exec(line.trim());
+  if (m) cloudEnv[m[1]] = m[2].replace(/^['"]|['"]$/g, '');
+}
+// One environment for every tool: the openrc, a private cache dir for img.
+const cacheHome = mkdtempSync(path.join(os.tmpdir(), 'img-bench-cache-'));
+const baseEnv = {
+  PATH: process.env.PATH,
+  HOME: process.env.HOME ?? '/root',
+  LANG: 'C.UTF-8',
+  XDG_CACHE_HOME: cacheHome,
+  ...cloudEnv,
+};
+
+// A token and the Glance URL for the curl baselines (obtained outside the timings).
+const authUrl = cloudEnv.OS_AUTH_URL.replace(/\/+$/, '');
+const authBody = JSON.stringify({
+  auth: {
+    identity: {
+      methods: ['password'],
+      password: { user: { name: cloudEnv.OS_USERNAME, domain: { name: cloudEnv.OS_USER_DOMAIN_NAME }, password: cloudEnv.OS_PASSWORD } },
+    },
+    scope: { project: { name: cloudEnv.OS_PROJECT_NAME, domain: { name: cloudEnv.OS_PROJECT_DOMAIN_NAME } } },
+  },
+});
+const authFile = path.join(work, 'auth.json');
+writeFileSync(authFile, authBody, { mode: 0o600 });
+const tokenHeaders = sh('curl', ['-sS', '-D', '-', '-o', '/dev/null', '-H', 'Content-Type: application/json', '-d', `@${authFile}`, `${authUrl}/auth/tokens`]);
+const token = /x-subject-token:\s*(\S+)/i.exec(tokenHeaders)[1];
+const headerFile = path.join(work, 'token.hdr');
+writeFileSync(headerFile, `X-Auth-Token: ${token}\n`, { mode: 0o600 });
+const glance = `http://127.0.0.1:${process.env.IMG_CLOUD_GLANCE_PORT ?? '9292'}`;
+
+// ---- measuring ----------------------------------------------------------
+function measure(argv, { env = {}, before, after } = {}) {
+  before?.();
+  const stats = path.join(work, 'time.txt');
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(TIME, ['-f', '%M', '-o', stats, ...argv], {
+    env: { ...baseEnv, ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+  if (r.status !== 0) {
+    throw new Error(`bench: ${argv.join(' ')} failed (exit ${r.status}): ${String(r.stderr).slice(-500)}`);
+  }
+  const rssKb = Number(readFileSync(stats, 'utf8').trim().split('\n').pop());
+  after?.();
+  return { wall, rssMiB: rssKb / 1024 };
+}
+
+function series(n, argv, hooks) {
+  const samples = [];
+  for (let i = 0; i < n; i++) samples.push(measure(argv, hooks));
+  const walls = samples.map((s) => s.wall).sort((a, b) => a - b);
+  return { wall: walls[Math.floor(walls.length / 2)], rssMiB: Math.max(...samples.map((s) => s.rssMiB)), runs: n };
+}
+
+const curl = (script) => ['bash', '-c', script];
+const results = [];
+function record(name, target, rows, check) {
+  results.push({ name, target, rows, ...check });
+  const line = rows.map((r) => `${r.tool} ${r.wall.toFixed(3)}s ${r.rssMiB.toFixed(0)}MiB`).join(' | ');
+  console.log(`${check.met ? 'MET ' : 'MISS'} ${name}: ${line} — ${check.summary}`);
+}
+const want = (name) => !ONLY || ONLY.includes(name);
+
+function imgIds(filterArgs) {
+  return sh(IMG, ['list', ...filterArgs, '-f', 'value', '-c', 'ID'], baseEnv).split('\n').filter(Boolean);
+}
+function deleteByName(name) {
+  const ids = imgIds(['--name', name]);
+  if (ids.length) sh(IMG, ['delete', ...ids], baseEnv);
+}
+
+// Prime img's token cache (warm runs measure what an operator sees on the 2nd call).
+sh(IMG, ['token', 'issue', '-f', 'value', '-c', 'id'], baseEnv);
+
+// ---- workloads ----------------------------------------------------------
+if (want('help')) {
+  const img = series(RUNS, ['node', IMG, '--help']);
+  const node = series(RUNS, ['node', '-e', '0']);
+  const ratio = img.wall / node.wall;
+  record('img --help', '≤ 1.5× `node -e 0`', [{ tool: 'img', ...img }, { tool: 'node -e 0', ...node }], {
+    met: ratio <= 1.5,
+    summary: `${ratio.toFixed(2)}× node -e 0`,
+  });
+}
+
+if (want('list-warm') || want('list-cold')) {
+  // A realistic small listing: a few images present.
+  const seeds = imgIds(['--tag', 'bench-seed']);
+  for (let i = seeds.length; i < 5; i++) sh(IMG, ['create', `bench-seed-${i}`, '--tag', 'bench-seed'], baseEnv);
+}
+if (want('list-warm')) {
+  const img = series(RUNS, [IMG, 'list']);
+  const osc = series(RUNS, [OPENSTACK, 'image', 'list']);
+  const speedup = osc.wall / img.wall;
+  record('list, cached token', '≥ 12× faster than openstack; ≤ 60 MiB', [{ tool: 'img', ...img }, { tool: 'openstack', ...osc }], {
+    met: speedup >= 12 && img.rssMiB <= 60,
+    summary: `${speedup.toFixed(1)}× faster than openstack, ${img.rssMiB.toFixed(0)} MiB`,
+  });
+}
+if (want('list-cold')) {
+  const img = series(RUNS, [IMG, 'list'], { before: () => rmSync(path.join(cacheHome, 'img'), { recursive: true, force: true }) });
+  const floor = series(
+    RUNS,
+    curl(`t=$(curl -sS -D - -o /dev/null -H 'Content-Type: application/json' -d @${authFile} ${authUrl}/auth/tokens | tr -d '\\r' | awk -F': ' 'tolower($1)=="x-subject-token"{print $2}'); curl -sS -H "X-Auth-Token: $t" '${glance}/v2/images?limit=1000' >/dev/null`),
+  );
+  const ratio = img.wall / floor.wall;
+  record('list, empty token cache', '≤ 1.2× curl (token + list)', [{ tool: 'img', ...img }, { tool: 'curl', ...floor }], {
+    met: ratio <= 1.2,
+    summary: `${ratio.toFixed(2)}× curl`,
+  });
+}
+
+if (want('show')) {
+  const id = imgIds(['--tag', 'bench-seed'])[0];
+  const img = series(RUNS, [IMG, 'show', id]);
+  const osc = series(RUNS, [OPENSTACK, 'image', 'show', id]);
+  const c = series(RUNS, curl(`curl -sS -H @${headerFile} ${glance}/v2/images/${id} >/dev/null`));
+  record('show by ID, cached token', 'report', [{ tool: 'img', ...img }, { tool: 'openstack', ...osc }, { tool: 'curl', ...c }], {
+    met: true,
+    summary: `${(osc.wall / img.wall).toFixed(1)}× faster than openstack, ${(img.wall / c.wall).toFixed(2)}× curl`,
+  });
+}
+
+const bigFile = path.join(work, `random-${SIZE_MIB}MiB.raw`);
+if ((want('create') || want('save')) && !existsSync(bigFile)) {
+  console.error(`bench: generating ${SIZE_MIB} MiB test image`);
+  sh('node', [path.join(root, 'scripts', 'make-test-image.mjs'), 'raw', bigFile, String(SIZE_MIB), 'bench']);
+}
+if (want('create')) {
+  const name = 'bench-create';
+  const cleanup = () => deleteByName(name);
+  cleanup();
+  const img = series(BIG_RUNS, [IMG, 'create', name, '--file', bigFile, '--disk-format', 'raw'], { after: cleanup });
+  const c = series(
+    BIG_RUNS,
+    curl(`id=$(curl -sS -H @${headerFile} -H 'Content-Type: application/json' -d '{"name":"${name}","disk_format":"raw","container_format":"bare"}' ${glance}/v2/images | sed 's/.*"id": *"\\([^"]*\\)".*/\\1/'); curl -sS -f -H @${headerFile} -H 'Content-Type: application/octet-stream' -T ${bigFile} ${glance}/v2/images/$id/file`),
+    { after: cleanup },
+  );
+  const osc = series(BIG_RUNS, [OPENSTACK, 'image', 'create', name, '--file', bigFile, '--disk-format', 'raw', '--container-format', 'bare'], { after: cleanup });
+  const ratio = img.wall / c.wall;
+  record(`create --file (${SIZE_MIB} MiB), verified`, '≤ 1.05× curl -T; ≤ 80 MiB', [{ tool: 'img', ...img }, { tool: 'curl -T', ...c }, { tool: 'openstack', ...osc }], {
+    met: ratio <= 1.05 && img.rssMiB <= 80,
+    summary: `${ratio.toFixed(2)}× curl, openstack ${(osc.wall / c.wall).toFixed(2)}× curl, ${img.rssMiB.toFixed(0)} MiB`,
+  });
+}
+if (want('save')) {
+  const name = 'bench-save';
+  if (imgIds(['--name', name]).length !== 1) {
+    deleteByName(name);
+    sh(IMG, ['create', name, '--file', bigFile, '--disk-format', 'raw'], baseEnv);
+  }
+  const id = imgIds(['--name', name])[0];
+  const out = path.join(work, 'download.raw');
+  const rmOut = () => rmSync(out, { force: true });
+  const img = series(BIG_RUNS, [IMG, 'save', id, '--file', out], { after: rmOut });
+  const c = series(BIG_RUNS, curl(`curl -sS -f -H @${headerFile} -o ${out} ${glance}/v2/images/${id}/file`), { after: rmOut });
+  const osc = series(BIG_RUNS, [OPENSTACK, 'image', 'save', id, '--file', out], { after: rmOut });
+  const ratio = img.wall / c.wall;
+  record(`save --file (${SIZE_MIB} MiB), verified`, '≤ 1.25× curl; ≤ 80 MiB', [{ tool: 'img', ...img }, { tool: 'curl', ...c }, { tool: 'openstack', ...osc }], {
+    met: ratio <= 1.25 && img.rssMiB <= 80,
+    summary: `${ratio.toFixed(2)}× curl, openstack ${(osc.wall / c.wall).toFixed(2)}× curl, ${img.rssMiB.toFixed(0)} MiB`,
+  });
+}
+
+if (want('list-many')) {
+  const tag = `bench-${MANY}`;
+  const have = imgIds(['--tag', tag]).length;
+  if (have < MANY) {
+    console.error(`bench: creating ${MANY - have} queued images tagged ${tag} (kept for later runs)`);
+    execFileSync('node', [path.join(root, 'bench', 'seed-images.mjs'), glance, headerFile, tag, String(MANY - have)], { stdio: 'inherit' });
+  }
+  const img = series(RUNS, [IMG, 'list', '--tag', tag]);
+  const pages = `m=; n=0; while :; do q="tag=${tag}&limit=1000\${m:+&marker=$m}"; body=$(curl -sS -H @${headerFile} "${glance}/v2/images?$q"); m=$(printf '%s' "$body" | grep -o '"next": *"[^"]*"' | grep -o 'marker=[^&"]*' | cut -d= -f2); [ -n "$m" ] || break; n=$((n+1)); [ $n -lt 100 ] || break; done`;
+  const c = series(RUNS, curl(pages));
+  const osc = series(Math.min(RUNS, 3), [OPENSTACK, 'image', 'list', '--tag', tag]);
+  const ratio = img.wall / c.wall;
+  record(`list of ${MANY} images`, '≤ 1.15× curl (same pages)', [{ tool: 'img', ...img }, { tool: 'curl', ...c }, { tool: 'openstack', ...osc }], {
+    met: ratio <= 1.15,
+    summary: `${ratio.toFixed(2)}× curl, ${(osc.wall / img.wall).toFixed(1)}× faster than openstack`,
+  });
+}
+
+// ---- report -------------------------------------------------------------
+const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+const lines = [
+  '# Benchmark results',
+  '',
+  `Run ${new Date().toISOString()} on ${os.cpus().length} × ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Node ${process.version}, ` +
+    `against the local cloud (Keystone 22 + Glance 25 on loopback). Medians of ${RUNS} runs (${BIG_RUNS} for the ${SIZE_MIB} MiB transfers); ` +
+    'RSS is the peak over the runs. Produced by `npm run bench`.',
+  '',
+  '| workload | target | img | openstack | curl / baseline | result |',
+  '| --- | --- | --- | --- | --- | --- |',
+];
+const cell = (rows, pred) => {
+  const r = rows.find(pred);
+  return r ? `${r.wall.toFixed(3)} s, ${r.rssMiB.toFixed(0)} MiB` : '—';
+};
+for (const r of results) {
+  lines.push(
+    `| ${r.name} | ${r.target} | ${cell(r.rows, (x) => x.tool === 'img')} | ${cell(r.rows, (x) => x.tool === 'openstack')} | ` +
+      `${cell(r.rows, (x) => x.tool !== 'img' && x.tool !== 'openstack')} | ${r.met ? '✅' : '❌'} ${r.summary} |`,
+  );
+}
+lines.push('');
+const report = lines.join('\n');
+if (!ONLY) writeFileSync(path.join(root, 'bench', 'RESULTS.md'), report);
+console.log(`\n${report}`);
+rmSync(cacheHome, { recursive: true, force: true });
+process.exit(results.every((r) => r.met) ? 0 : 1);
