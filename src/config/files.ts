@@ -18,7 +18,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { cosmiconfig, defaultLoaders, type Loader, type Loaders } from 'cosmiconfig';
+import type { Loader, Loaders } from 'cosmiconfig';
 import { ConfigError } from '../errors.js';
 
 /** A plain JSON/YAML mapping. */
@@ -34,9 +34,12 @@ function lineCol(content: string, offset: number): string {
   return `line ${before.length}, column ${(before.at(-1)?.length ?? 0) + 1}`;
 }
 
+/** cosmiconfig, imported only when a candidate file exists: most runs (a sourced openrc) need none. */
+let cosmiconfigModule: typeof import('cosmiconfig') | undefined;
+
 const parseYaml: Loader = (filepath, content) => {
   try {
-    return defaultLoaders['.yaml'](filepath, content);
+    return (cosmiconfigModule as typeof import('cosmiconfig')).defaultLoaders['.yaml'](filepath, content);
   } catch (err) {
     // js-yaml's YAMLException: `reason` is a fixed phrase, `mark` is 0-based.
     const e = err as { reason?: string; mark?: { line: number; column: number } };
@@ -111,8 +114,11 @@ function refuseMetaConfigCode(): void {
  *   cosmiconfig does by default, or wins, as openstacksdk's loader does.
  */
 export async function loadFirst(moduleName: string, candidates: string[], skipEmpty: boolean): Promise<Found | undefined> {
+  // Nothing to load (the usual case with a sourced openrc): skip loading cosmiconfig at all.
+  if (!candidates.some((c) => fs.existsSync(c))) return undefined;
   refuseMetaConfigCode();
-  const explorer = cosmiconfig(moduleName, {
+  cosmiconfigModule ??= await import('cosmiconfig');
+  const explorer = cosmiconfigModule.cosmiconfig(moduleName, {
     searchStrategy: 'none',
     searchPlaces: [],
     loaders: safeLoaders(candidates.map((c) => path.extname(c))),

@@ -798,8 +798,16 @@ describe('img settings', () => {
     const before = process.cwd();
     process.chdir(root);
     try {
+      // No config file to read: cosmiconfig is never loaded, so nothing can run.
+      assert.deepEqual(await loadImgSettings(cwd, home, {}), {});
+      assert.equal(fs.existsSync(marker), false);
+      // A config file to read: cosmiconfig would load its meta config first, so img refuses.
+      fs.writeFileSync(path.join(cwd, '.imgrc.yaml'), 'format: json\n');
+      fs.writeFileSync(path.join(cwd, 'clouds.yaml'), 'clouds: {a: {auth: {auth_url: http://x}}}\n');
       await rejects(loadImgSettings(cwd, home, {}), ConfigError, path.join(root, '.config', 'config.js'), 'Refusing');
       await rejects(resolveCloudConfig({ env: {}, flags: {}, cwd, homeDir: home, systemConfigDir: root }), ConfigError, 'Refusing');
+      fs.rmSync(path.join(cwd, '.imgrc.yaml'));
+      fs.rmSync(path.join(cwd, 'clouds.yaml'));
       // data-only meta config is harmless
       fs.rmSync(path.join(root, '.config', 'config.js'));
       fs.writeFileSync(path.join(root, '.config', 'config.yaml'), 'searchPlaces: [evil.yaml]\n');
