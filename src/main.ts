@@ -27,7 +27,8 @@ async function main(argv: string[]): Promise<number> {
     for (const s of secrets) if (s.length >= 4) out = out.split(s).join('***');
     return out;
   };
-  const fail = (line: string) => process.stderr.write(`img: ${scrub(line)}\n`);
+  // Always exactly one line per message, whatever a value inside it contained.
+  const fail = (line: string) => process.stderr.write(`img: ${scrub(line).replace(/[\r\n]+/g, ' ')}\n`);
 
   let signals = 0;
   const onSignal = (name: NodeJS.Signals) => {
@@ -56,13 +57,24 @@ async function main(argv: string[]): Promise<number> {
       version,
     }),
   );
+  // commander would print its own `error: …` line and call process.exit(1) itself: make every
+  // command (subcommands do not inherit settings added after they were created) throw instead,
+  // so that usage errors come out here as one `img: …` line with exit code 2.
+  const quiet = (cmd: typeof program): void => {
+    cmd.exitOverride().configureOutput({ outputError: () => undefined });
+    for (const sub of cmd.commands) quiet(sub);
+  };
+  quiet(program);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return ExitCode.OK;
   } catch (err) {
     if (isCommanderError(err)) {
       if (err.exitCode === 0) return ExitCode.OK;
-      fail(err.message.replace(/^error: /, ''));
+      // `img` or `img image` without a command: commander has already printed the help on stderr.
+      if (err.code === 'commander.help') return ExitCode.USAGE;
+      // "unknown option '--x'\n(Did you mean --y?)" → one line.
+      fail(err.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' '));
       return ExitCode.USAGE;
     }
     if (controller.signal.aborted) {

@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { ConfigError } from '../errors.js';
-import { isDict, loadFirst, type Dict, type Found } from './files.js';
+import { isDict, loadFirst, type Dict, type Found, shown } from './files.js';
 
 export interface CloudsSearch {
   cwd: string;
@@ -82,7 +82,7 @@ function asDocument(found: Found | undefined): Dict {
   if (clouds === undefined || clouds === null) return data;
   if (!isDict(clouds)) throw new ConfigError(`${filepath}: "clouds" must map cloud names to their settings`);
   for (const [name, cloud] of Object.entries(clouds)) {
-    if (!isDict(cloud)) throw new ConfigError(`${filepath}: cloud "${name}" must be a mapping of settings`);
+    if (!isDict(cloud)) throw new ConfigError(`${filepath}: cloud ${shown(name)} must be a mapping of settings`);
   }
   return data;
 }

@@ -24,6 +24,15 @@ import { ConfigError } from '../errors.js';
 /** A plain JSON/YAML mapping. */
 export type Dict = Record<string, unknown>;
 
+/**
+ * A value quoted for an error message: JSON string syntax, so control
+ * characters (a newline in an environment variable…) cannot split the
+ * one-line message or inject text into it.
+ */
+export function shown(v: unknown): string {
+  return JSON.stringify(String(v));
+}
+
 export function isDict(v: unknown): v is Dict {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

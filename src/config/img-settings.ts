@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { ConfigError } from '../errors.js';
-import { isDict, loadFirst } from './files.js';
+import { isDict, loadFirst, shown } from './files.js';
 import type { ImgSettings } from './types.js';
 
 /** Per-directory names, in cosmiconfig's default order minus package.json and every JS/TS variant. */
@@ -47,10 +47,10 @@ function validate(data: unknown, filepath: string): ImgSettings {
   for (const [key, value] of Object.entries(data)) {
     const type = Object.hasOwn(KEYS, key) ? KEYS[key] : undefined;
     if (!type) {
-      throw new ConfigError(`${filepath}: unknown setting "${key}" (known settings: ${Object.keys(KEYS).join(', ')})`);
+      throw new ConfigError(`${filepath}: unknown setting ${shown(key)} (known settings: ${Object.keys(KEYS).join(', ')})`);
     }
     if (typeof value !== type || value === '') {
-      throw new ConfigError(`${filepath}: setting "${key}" must be ${type === 'string' ? 'a non-empty string' : 'true or false'}`);
+      throw new ConfigError(`${filepath}: setting ${shown(key)} must be ${type === 'string' ? 'a non-empty string' : 'true or false'}`);
     }
     Object.assign(out, { [key]: value });
   }

@@ -23,7 +23,7 @@ import path from 'node:path';
 import { ConfigError, UsageError } from '../errors.js';
 import { OS_FLAGS, type FlagName } from './flags.js';
 import { loadClouds, normalizeKeys, mergeDicts, type CloudsData } from './clouds.js';
-import { isDict, type Dict } from './files.js';
+import { isDict, type Dict, shown } from './files.js';
 import type { AuthSettings, AuthType, CloudConfig, Interface } from './types.js';
 
 export type { FlagName, OsFlag } from './flags.js';
@@ -196,7 +196,7 @@ function fileString(v: unknown, source: Source): string | undefined {
  */
 function cloudLayer(cloud: Dict, where: string): Layer {
   const layer: Layer = {};
-  const src = (key: string): Source => ({ kind: 'file', label: `"${key}" of ${where}` });
+  const src = (key: string): Source => ({ kind: 'file', label: `${shown(key)} of ${where}` });
   const auth = cloud['auth'] ?? {};
   if (!isDict(auth)) fail(src('auth'), `"auth" of ${where} must be a mapping`);
   const put = (setting: Setting, dict: Dict, key: string, prefix: string): boolean => {
@@ -247,7 +247,7 @@ function parseBool(v: unknown, source: Source): boolean {
   const s = String(v).toLowerCase();
   if (['true', '1', 'yes'].includes(s)) return true;
   if (['false', '0', 'no'].includes(s)) return false;
-  return fail(source, `Invalid value "${String(v)}" for ${source.label}: use true, false, 1, 0, yes or no`);
+  return fail(source, `Invalid value ${shown(String(v))} for ${source.label}: use true, false, 1, 0, yes or no`);
 }
 
 /**
@@ -278,7 +278,7 @@ function pickCloud(input: ConfigInput, data: CloudsData): { name?: string; cloud
         ? [input.cloudFromSettings, { kind: 'file', label: 'the "cloud" setting of the img config file' }]
         : undefined;
   const names = Object.keys(data.clouds);
-  const where = (name: string): string => `cloud "${name}" in ${data.files.join(' + ')}`;
+  const where = (name: string): string => `cloud ${shown(name)} in ${data.files.join(' + ')}`;
   if (requested) {
     const [name, source] = requested;
     const cloud = Object.hasOwn(data.clouds, name) ? data.clouds[name] : undefined;
@@ -286,10 +286,10 @@ function pickCloud(input: ConfigInput, data: CloudsData): { name?: string; cloud
     // Not UsageError even for --os-cloud: the name may be right and clouds.yaml wrong.
     if (data.files.length === 0) {
       const explicit = input.env['OS_CLIENT_CONFIG_FILE'];
-      throw new ConfigError(`Cloud "${name}" (from ${source.label}) not found: no clouds.yaml, clouds.yml or clouds.json ` +
+      throw new ConfigError(`Cloud ${shown(name)} (from ${source.label}) not found: no clouds.yaml, clouds.yml or clouds.json ` +
         `${explicit ? `at ${explicit} (OS_CLIENT_CONFIG_FILE) or ` : ''}in ${data.searched.join(', ')}`);
     }
-    throw new ConfigError(`Cloud "${name}" (from ${source.label}) is not defined in ${data.files.join(' + ')}; ` +
+    throw new ConfigError(`Cloud ${shown(name)} (from ${source.label}) is not defined in ${data.files.join(' + ')}; ` +
       `defined clouds: ${names.length ? names.join(', ') : 'none'}`);
   }
   const only = names.length === 1 ? names[0] : undefined;
@@ -319,7 +319,7 @@ function applyRegion(cloud: Dict, requested: Value | undefined, where: string): 
   if (regions.length === 0) return { cloud, region: wanted };
   const region = wanted === undefined ? regions[0] : regions.find((r) => r.name === wanted);
   if (!region) {
-    throw new ConfigError(`Region "${wanted}" (from ${requested!.source.label}) is not defined for ${where}; ` +
+    throw new ConfigError(`Region ${shown(wanted)} (from ${requested!.source.label}) is not defined for ${where}; ` +
       `defined regions: ${regions.map((r) => r.name).join(', ')} (region names are case-sensitive)`);
   }
   return { cloud: mergeDicts(cloud, region.values), region: region.name };
@@ -339,7 +339,7 @@ function authType(m: Layer): AuthType {
   if (explicit) {
     const t = AUTH_TYPES.get(String(explicit.value));
     if (t) return t;
-    fail(explicit.source, `Unsupported auth type "${String(explicit.value)}" (from ${explicit.source.label}): ` +
+    fail(explicit.source, `Unsupported auth type ${shown(String(explicit.value))} (from ${explicit.source.label}): ` +
       `use ${[...AUTH_TYPES.keys()].join(', ')}`);
   }
   if (m.password) return 'password';
@@ -352,7 +352,7 @@ function authType(m: Layer): AuthType {
 
 function version(v: Value | undefined, pattern: RegExp, what: string, supported: string): void {
   if (v && !pattern.test(String(v.value))) {
-    fail(v.source, `Unsupported ${what} API version "${String(v.value)}" (from ${v.source.label}): ` +
+    fail(v.source, `Unsupported ${what} API version ${shown(String(v.value))} (from ${v.source.label}): ` +
       `img supports only ${what} API v${supported}; set it to ${supported} or leave it unset`);
   }
 }
@@ -445,7 +445,7 @@ export async function resolveCloudConfig(input: ConfigInput): Promise<CloudConfi
   let iface: Interface = 'public';
   if (m.interface) {
     const v = String(m.interface.value);
-    iface = INTERFACES.get(v) ?? fail(m.interface.source, `Invalid interface "${v}" (from ${m.interface.source.label}): ` +
+    iface = INTERFACES.get(v) ?? fail(m.interface.source, `Invalid interface ${shown(v)} (from ${m.interface.source.label}): ` +
       'use public, internal or admin (publicURL, internalURL and adminURL are accepted too)');
   }
   // osc accepts only "3" for v3 behaviour (client_config.py compares identity_api_version == '3').
