@@ -44,7 +44,10 @@ export async function forEachImage(
     }
   }
   if (failures.length === 0) return;
-  // With a single image the cause's own exit code (4 not found, 3 auth…) is more telling than 1.
-  const exitCode = refs.length === 1 && lastError instanceof ImgError ? lastError.exitCode : 1;
-  throw new PartialFailureError(failures, `Failed to ${verb} ${failures.length} of ${refs.length} images.`, exitCode);
+  // A single image: its one specific line, with the cause's own exit code
+  // (4 not found, 2 ambiguous, 3 auth…); "1 of 1 images" would add nothing.
+  if (refs.length === 1) {
+    throw new PartialFailureError([], failures[0] as string, lastError instanceof ImgError ? lastError.exitCode : 1);
+  }
+  throw new PartialFailureError(failures, `Failed to ${verb} ${failures.length} of ${refs.length} images.`);
 }

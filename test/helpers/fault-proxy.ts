@@ -1,0 +1,173 @@
+/**
+ * A fault-injecting HTTP proxy for tests, on 127.0.0.1 port 0. It forwards
+ * every request to one target origin (the fake cloud, or the real local
+ * Glance) and applies the first matching rule:
+ *
+ *   status     answer with a status (503/429 bursts, an HTML 502…) instead of forwarding
+ *   dropRequestAfter   read N bytes of the request body, then cut the connection
+ *   dropResponseAfter  forward, but cut the connection after N bytes of the response body
+ *   stall      accept the request and never answer (until the proxy closes)
+ *   truncate   forward with the original Content-Length but only N body bytes, then end
+ *   flipByte   forward the response with the byte at `offset` inverted
+ *   redirect   answer 307 with Location `to` + the request path
+ *
+ * Each rule applies `times` times (default: forever). Every request is
+ * recorded with the bytes the proxy received, whatever happened to it.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export type Fault =
+  | { kind: 'status'; status: number; headers?: Record<string, string>; body?: string }
+  | { kind: 'dropRequestAfter'; bytes: number }
+  | { kind: 'dropResponseAfter'; bytes: number }
+  | { kind: 'stall' }
+  | { kind: 'truncate'; bytes: number }
+  | { kind: 'flipByte'; offset: number }
+  | { kind: 'redirect'; to: string; status?: number };
+
+export interface ProxiedRequest {
+  method: string;
+  path: string;
+  headers: http.IncomingHttpHeaders;
+  /** Request body bytes the proxy received (all of them unless the fault cut it). */
+  body: Buffer;
+  /** Which fault was applied, if any. */
+  fault?: Fault['kind'];
+}
+
+export interface FaultRule {
+  /** Which requests this rule applies to (default: all). */
+  match?: (req: { method: string; path: string }) => boolean;
+  /** How many times it applies before it is spent (default: unlimited). */
+  times?: number;
+  fault: Fault;
+}
+
+export class FaultProxy {
+  readonly requests: ProxiedRequest[] = [];
+  private rules: FaultRule[] = [];
+  private readonly sockets = new Set<import('node:net').Socket>();
+
+  private constructor(
+    private readonly server: http.Server,
+    readonly target: URL,
+    readonly url: string,
+  ) {}
+
+  /** Starts a proxy in front of `target` (an origin such as http://127.0.0.1:9292). */
+  static async start(target: string): Promise<FaultProxy> {
+    let proxy: FaultProxy | undefined;
+    const server = http.createServer((req, res) => void proxy?.handle(req, res));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    proxy = new FaultProxy(server, new URL(target), `http://127.0.0.1:${port}`);
+    server.on('connection', (s) => {
+      proxy?.sockets.add(s);
+      s.on('close', () => proxy?.sockets.delete(s));
+    });
+    return proxy;
+  }
+
+  /** Adds a rule; rules are tried in the order they were added. */
+  add(rule: FaultRule): this {
+    this.rules.push({ ...rule });
+    return this;
+  }
+
+  /** Removes every rule: from now on requests are forwarded untouched. */
+  clear(): void {
+    this.rules = [];
+  }
+
+  private pick(method: string, path: string): Fault | undefined {
+    for (const rule of this.rules) {
+      if (rule.times !== undefined && rule.times <= 0) continue;
+      if (rule.match && !rule.match({ method, path })) continue;
+      if (rule.times !== undefined) rule.times--;
+      return rule.fault;
+    }
+    return undefined;
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const method = req.method ?? 'GET';
+    const path = req.url ?? '/';
+    const fault = this.pick(method, path);
+    const record: ProxiedRequest = { method, path, headers: req.headers, body: Buffer.alloc(0), fault: fault?.kind };
+    this.requests.push(record);
+
+    if (fault?.kind === 'dropRequestAfter') {
+      const chunks: Buffer[] = [];
+      let got = 0;
+      req.on('data', (c: Buffer) => {
+        chunks.push(c);
+        got += c.length;
+        record.body = Buffer.concat(chunks);
+        if (got >= fault.bytes) req.socket.destroy();
+      });
+      req.on('end', () => req.socket.destroy());
+      return;
+    }
+    const body = await readAll(req).catch(() => Buffer.alloc(0));
+    record.body = body;
+    if (fault?.kind === 'status') {
+      res.writeHead(fault.status, { 'content-type': 'text/plain', ...(fault.headers ?? {}) });
+      res.end(fault.body ?? '');
+      return;
+    }
+    if (fault?.kind === 'stall') return; // never answered
+    if (fault?.kind === 'redirect') {
+      res.writeHead(fault.status ?? 307, { location: `${fault.to}${path}`, 'content-length': '0' });
+      res.end();
+      return;
+    }
+
+    const upstream = http.request(
+      {
+        host: this.target.hostname,
+        port: this.target.port,
+        method,
+        path,
+        headers: { ...req.headers, host: this.target.host },
+      },
+      (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        let sent = 0;
+        up.on('data', (chunk: Buffer) => {
+          let out = chunk;
+          if (fault?.kind === 'flipByte' && fault.offset >= sent && fault.offset < sent + chunk.length) {
+            out = Buffer.from(chunk);
+            out[fault.offset - sent] = (out[fault.offset - sent] ?? 0) ^ 0xff;
+          }
+          if ((fault?.kind === 'truncate' || fault?.kind === 'dropResponseAfter') && sent + out.length >= fault.bytes) {
+            res.write(out.subarray(0, Math.max(0, fault.bytes - sent)));
+            sent = fault.bytes;
+            up.destroy();
+            // Truncate: end the message early (a short body); drop: cut the connection.
+            if (fault.kind === 'truncate') res.socket?.end();
+            else res.socket?.destroy();
+            return;
+          }
+          sent += out.length;
+          res.write(out);
+        });
+        up.on('end', () => res.end());
+      },
+    );
+    upstream.on('error', () => res.socket?.destroy());
+    upstream.end(body);
+  }
+
+  /** Closes the proxy and every connection (including stalled ones). */
+  async close(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(c));
+  return Buffer.concat(chunks);
+}
