@@ -22,7 +22,12 @@ export function humanSize(size: number | null | undefined): string {
     index++;
     n /= 1000;
   }
-  return `${n.toFixed(1).replace(/0+$/, '').replace(/\.$/, '')}${suffix[index]}`;
+  // Python's '%.1f' rounds an exact tie (1.25, 0.75) to even; toFixed rounds it up.
+  const tenths = n * 10;
+  const padded = Number.isInteger(tenths * 2) && !Number.isInteger(tenths)
+    ? (Math.floor(tenths) % 2 === 0 ? Math.floor(tenths) / 10 : Math.ceil(tenths) / 10).toFixed(1)
+    : n.toFixed(1);
+  return `${padded.replace(/0+$/, '').replace(/\.$/, '')}${suffix[index]}`;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { ImgError, UsageError } from '../errors.js';
 import { header } from '../http/session.js';
-import { downloadToFile, expectedDigest, streamAndVerify } from '../services/transfer.js';
+import { checkDestination, downloadToFile, expectedDigest, streamAndVerify } from '../services/transfer.js';
 import { NONE, type CommandContext, type CommandResult } from './context.js';
 
 export interface SaveOptions {
@@ -22,6 +22,8 @@ export async function saveImage(ctx: CommandContext, ref: string, opts: SaveOpti
     throw new UsageError('Refusing to write binary image data to a terminal: use --file PATH or redirect stdout');
   }
   if (toStdout && opts.resume) throw new UsageError('--resume needs --file PATH');
+  // A destination that cannot be written fails now, not after the whole download.
+  if (!toStdout) await checkDestination(opts.file as string);
   const images = await ctx.images();
   const image = await images.find(ref, ctx.signal);
   const expected = expectedDigest(image, opts.allowMd5Fallback ?? false);

@@ -1,4 +1,4 @@
-import { UsageError } from '../errors.js';
+import { ImgError, UsageError } from '../errors.js';
 import { verifyUpload } from '../services/transfer.js';
 import type { CommandContext, CommandResult } from './context.js';
 import { uploadSource } from './create.js';
@@ -14,6 +14,10 @@ export async function uploadImage(ctx: CommandContext, ref: string, opts: { file
   if (!source) throw new UsageError('img upload needs --file PATH');
   const images = await ctx.images();
   const image = await images.find(ref, ctx.signal);
+  // Glance takes data only into a queued image (409 otherwise): say so before sending any byte.
+  if (image.status !== 'queued') {
+    throw new ImgError(`Image ${image.id} is ${image.status}, not queued: data can only be uploaded into a queued image`);
+  }
   const progress = await ctx.progress(`Uploading ${image.name ?? image.id}`, source.length);
   if (progress) source.onProgress = progress.update;
   try {

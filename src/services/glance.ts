@@ -135,8 +135,9 @@ export class ImagesApi {
   /**
    * An image by ID or by name, as the openstack client resolves it: a
    * UUID-shaped reference is tried as an ID first; otherwise (or on 404) the
-   * images named exactly so are listed. None → {@link NotFoundError}
-   * `No Image found for X` (exit 4); several → {@link AmbiguousNameError} (exit 2).
+   * images named exactly so are listed, then the hidden ones if none.
+   * None → {@link NotFoundError} `No Image found for X` (exit 4); several →
+   * {@link AmbiguousNameError} (exit 2).
    */
   async find(ref: string, signal?: AbortSignal): Promise<Image> {
     if (UUID_RE.test(ref)) {
@@ -146,8 +147,10 @@ export class ImagesApi {
         if (!(err instanceof ResourceNotFoundError)) throw err;
       }
     }
-    const matches = await this.list({ name: ref }, signal);
-    const exact = matches.filter((i) => i.name === ref);
+    let exact = (await this.list({ name: ref }, signal)).filter((i) => i.name === ref);
+    // Glance leaves hidden images (os_hidden) out of lists unless asked; the
+    // openstack client (openstacksdk Image.find) looks there too.
+    if (exact.length === 0) exact = (await this.list({ name: ref, os_hidden: true }, signal)).filter((i) => i.name === ref);
     if (exact.length === 1) return exact[0] as Image;
     if (exact.length > 1) throw new AmbiguousNameError(`More than one Image exists with the name '${ref}'.`);
     throw new NotFoundError(`No Image found for ${ref}`);
@@ -183,7 +186,9 @@ export class ImagesApi {
    * data with a Range request (Glance answers 206). 204 means the image has no data.
    */
   async download(id: string, opts: { fromByte?: number; signal?: AbortSignal } = {}): Promise<HttpResponse> {
-    const headers: Record<string, string> = { accept: 'application/octet-stream' };
+    // application/json too, so an error (403 deactivated, 416…) comes as webob's JSON
+    // body, whose message img extracts cleanly, instead of its "403 Forbidden\n\n…" text.
+    const headers: Record<string, string> = { accept: 'application/octet-stream, application/json' };
     if (opts.fromByte) headers['range'] = `bytes=${opts.fromByte}-`;
     return this.session.request({
       method: 'GET',

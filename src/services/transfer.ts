@@ -1,9 +1,10 @@
 import { createHash, getHashes, type Hash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { chmod, open, rename, rm, stat } from 'node:fs/promises';
-import { Transform, type Readable, type Writable } from 'node:stream';
+import { constants as fsConstants, createReadStream, createWriteStream } from 'node:fs';
+import { access, chmod, open, rename, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { Readable, Transform, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { FileError, ImgError, IntegrityError } from '../errors.js';
+import { ConnectionError, FileError, ImgError, IntegrityError } from '../errors.js';
 import type { BodySource } from '../http/session.js';
 import type { Image } from './glance.js';
 
@@ -208,8 +209,43 @@ export async function streamAndVerify(
   onProgress?: ProgressFn,
 ): Promise<void> {
   const meter = new Meter([expected?.algorithm ?? 'md5'], onProgress);
-  await pipeline(body, meter, sink, { end: false });
+  try {
+    await pipeline(body, meter, sink, { end: false });
+  } catch (err) {
+    throw brokenDownload(err, imageId, meter.bytes, expected?.size, '');
+  }
   checkDownload(meter, expected, imageId, 0);
+}
+
+/**
+ * The error to report when a download stream fails: a connection that broke
+ * off mid-body becomes a {@link ConnectionError} saying how far it got
+ * (instead of undici's bare "other side closed"); errors img made itself,
+ * file-system errors and aborts pass through.
+ */
+function brokenDownload(err: unknown, imageId: string, got: number, size: number | undefined, hint: string): unknown {
+  if (err instanceof ImgError || !(err instanceof Error)) return err;
+  if (err.name === 'AbortError' || (err as NodeJS.ErrnoException).syscall !== undefined) return err;
+  const of = size === undefined ? '' : ` of ${size}`;
+  return new ConnectionError(`Download of image ${imageId} broke off after ${got}${of} bytes: ${err.message}${hint}`, { cause: err });
+}
+
+/**
+ * Checks, before anything is downloaded, that `dest` can be written: not a
+ * directory, in a directory that exists and is writable.
+ */
+export async function checkDestination(dest: string): Promise<void> {
+  const info = await stat(dest).catch(() => undefined);
+  if (info?.isDirectory()) throw new FileError(`'${dest}' is a directory: give the path of the file to write`);
+  const dir = path.dirname(path.resolve(dest));
+  const parent = await stat(dir).catch(() => undefined);
+  if (!parent) throw new FileError(`Cannot write '${dest}': directory '${dir}' does not exist`);
+  if (!parent.isDirectory()) throw new FileError(`Cannot write '${dest}': '${dir}' is not a directory`);
+  try {
+    await access(dir, fsConstants.W_OK);
+  } catch (err) {
+    throw new FileError(`Cannot write '${dest}': directory '${dir}' is not writable (permission denied)`, { cause: err });
+  }
 }
 
 /** Path of the in-progress download next to the destination. */
@@ -221,7 +257,7 @@ export function partialPath(dest: string): string {
  * Writes a download to `<dest>.partial` (mode 0600), verifies it, fsyncs,
  * then renames it onto `dest`. The destination is untouched unless the whole
  * file verified; on any failure the partial file is removed, except when
- * `keepPartialOnError` (for `--resume` later) is set and the error was not a
+ * `resume` is set (the .partial is kept for the next `--resume`) and the error was not a
  * verification failure.
  *
  * `fetch(offset)` returns the response body and whether the server honoured
@@ -238,10 +274,12 @@ export async function downloadToFile(opts: {
 }): Promise<void> {
   const partial = partialPath(opts.dest);
   const meter = new Meter([opts.expected?.algorithm ?? 'md5'], opts.onProgress);
+  const size = opts.expected?.size;
   let offset = 0;
   if (opts.resume) {
     const existing = await stat(partial).catch(() => undefined);
-    if (existing?.isFile() && existing.size > 0) {
+    // A .partial longer than the image cannot be a prefix of it: start over.
+    if (existing?.isFile() && existing.size > 0 && (size === undefined || existing.size <= size)) {
       offset = existing.size;
       // Hash what we already have so the whole file is verified, not just the tail.
       for await (const chunk of createReadStream(partial, { highWaterMark: CHUNK_SIZE })) meter.absorb(chunk as Buffer);
@@ -249,10 +287,16 @@ export async function downloadToFile(opts: {
   }
   let body: Readable;
   try {
-    const res = await opts.fetch(offset);
-    body = res.body;
-    if (offset > 0 && !res.partial) {
-      throw new ImgError('the server ignored the Range request; cannot resume (delete the .partial file or drop --resume)');
+    if (offset > 0 && offset === size) {
+      // Every byte is already there (stopped before the rename): just verify.
+      // Asking for `bytes=<size>-` would only earn a 416.
+      body = Readable.from([]);
+    } else {
+      const res = await opts.fetch(offset);
+      body = res.body;
+      if (offset > 0 && !res.partial) {
+        throw new ImgError('the server ignored the Range request; cannot resume (delete the .partial file or drop --resume)');
+      }
     }
   } catch (err) {
     if (offset === 0) await rm(partial, { force: true });
@@ -279,7 +323,10 @@ export async function downloadToFile(opts: {
     keep = opts.resume && !(err instanceof IntegrityError);
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOSPC') throw new FileError(`No space left on device while writing '${partial}'`, { cause: err });
-    throw err;
+    const hint = keep
+      ? `; '${partial}' is kept: run the same command again to continue`
+      : ' (with --resume, what arrived is kept for the next try)';
+    throw brokenDownload(err, opts.imageId, meter.bytes, size, hint);
   } finally {
     if (!keep) await rm(partial, { force: true });
   }

@@ -1,0 +1,157 @@
+// `img delete`, `img deactivate`, `img reactivate` on several images: one
+// failure does not stop the others, each failure is one line, then a summary;
+// protected images are refused before any DELETE; server refusals are quoted
+// with their HTTP status and request id.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { DEMO_PROJECT_ID, FakeCloud, type RecordedRequest } from '../helpers/fake-cloud.js';
+import { runImg, type ImgResult } from '../helpers/run-img.js';
+
+const ENDPOINT = '/regionone/image-public';
+const REQUEST_ID = /\(Request-ID: req-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\)/;
+
+interface Run extends ImgResult {
+  calls: RecordedRequest[];
+}
+
+async function img(cloud: FakeCloud, args: string[], user = 'admin'): Promise<Run> {
+  const from = cloud.requests.length;
+  const r = await runImg(args, { env: cloud.env(user) });
+  const calls = cloud.requests
+    .slice(from)
+    .filter((q) => q.service === 'image')
+    .map((q) => ({ ...q, path: q.path.startsWith(`${ENDPOINT}/`) ? q.path.slice(ENDPOINT.length) : q.path }));
+  return { ...r, calls };
+}
+
+const sent = (r: Run): string[] => r.calls.map((c) => `${c.method} ${c.path}`);
+
+describe('img delete', () => {
+  let cloud: FakeCloud;
+  before(async () => {
+    cloud = await FakeCloud.start();
+  });
+  after(async () => {
+    assert.deepEqual(cloud.errors, []);
+    await cloud.close();
+  });
+
+  test('several images, one missing: the others are deleted, one line per failure, a summary, exit 1', async () => {
+    const one = cloud.addImage({ name: 'old-1' }, Buffer.from('one'));
+    const two = cloud.addImage({ name: 'old-2' });
+    const r = await img(cloud, ['delete', 'old-1', 'old-404', two.id]);
+    assert.equal(r.stdout, '');
+    assert.equal(
+      r.stderr,
+      "img: Failed to delete image with name or ID 'old-404': No Image found for old-404\n" +
+        'img: Failed to delete 1 of 3 images.\n',
+    );
+    assert.equal(r.code, 1);
+    assert.deepEqual(sent(r), [
+      'GET /v2/images?name=old-1&limit=1000',
+      `DELETE /v2/images/${one.id}`,
+      'GET /v2/images?name=old-404&limit=1000',
+      'GET /v2/images?name=old-404&os_hidden=true&limit=1000',
+      `GET /v2/images/${two.id}`,
+      `DELETE /v2/images/${two.id}`,
+    ]);
+    assert.equal(cloud.images.has(one.id), false);
+    assert.equal(cloud.images.has(two.id), false);
+    assert.equal(cloud.data.has(one.id), false);
+  });
+
+  test('a single missing image: its one line, exit 4', async () => {
+    const r = await img(cloud, ['delete', 'ghost']);
+    assert.equal(r.stderr, "img: Failed to delete image with name or ID 'ghost': No Image found for ghost\n");
+    assert.equal(r.code, 4);
+    assert.ok(r.calls.every((c) => c.method === 'GET'));
+  });
+
+  test('a protected image is refused without a DELETE, naming the command that unprotects it', async () => {
+    const prot = cloud.addImage({ name: 'golden', protected: true }, Buffer.from('keep me'));
+    const spaced = cloud.addImage({ name: "my golden's", protected: true });
+    const free = cloud.addImage({ name: 'scratch' });
+    const r = await img(cloud, ['delete', 'golden', "my golden's", 'scratch']);
+    assert.equal(r.stdout, '');
+    assert.equal(
+      r.stderr,
+      `img: Failed to delete image with name or ID 'golden': image ${prot.id} is protected and cannot be deleted; ` +
+        'unprotect it first: img set --unprotected golden\n' +
+        `img: Failed to delete image with name or ID 'my golden's': image ${spaced.id} is protected and cannot be deleted; ` +
+        "unprotect it first: img set --unprotected 'my golden'\\''s'\n" +
+        'img: Failed to delete 2 of 3 images.\n',
+    );
+    assert.equal(r.code, 1);
+    assert.deepEqual(r.calls.filter((c) => c.method === 'DELETE').map((c) => c.path), [`/v2/images/${free.id}`]);
+    assert.ok(cloud.images.has(prot.id));
+    assert.ok(cloud.data.get(prot.id)?.equals(Buffer.from('keep me')));
+    assert.ok(cloud.images.has(spaced.id));
+    assert.equal(cloud.images.has(free.id), false);
+  });
+});
+
+describe('img deactivate / reactivate', () => {
+  let cloud: FakeCloud;
+  before(async () => {
+    cloud = await FakeCloud.start({ adminOnlyDeactivate: true });
+  });
+  after(async () => {
+    assert.deepEqual(cloud.errors, []);
+    await cloud.close();
+  });
+
+  test('several images: one action request each, nothing printed', async () => {
+    const a = cloud.addImage({ name: 'a' }, Buffer.from('a'));
+    const b = cloud.addImage({ name: 'b' }, Buffer.from('b'));
+    const off = await img(cloud, ['deactivate', 'a', b.id]);
+    assert.deepEqual([off.code, off.stdout, off.stderr], [0, '', '']);
+    assert.deepEqual(sent(off), [
+      'GET /v2/images?name=a&limit=1000', `POST /v2/images/${a.id}/actions/deactivate`,
+      `GET /v2/images/${b.id}`, `POST /v2/images/${b.id}/actions/deactivate`,
+    ]);
+    assert.ok(off.calls.every((c) => c.body.length === 0));
+    assert.equal(cloud.images.get(a.id)?.status, 'deactivated');
+    assert.equal(cloud.images.get(b.id)?.status, 'deactivated');
+    const on = await img(cloud, ['image', 'reactivate', 'a', 'b', 'nope']);
+    assert.equal(on.stderr, "img: Failed to reactivate image with name or ID 'nope': No Image found for nope\nimg: Failed to reactivate 1 of 3 images.\n");
+    assert.equal(on.code, 1);
+    assert.deepEqual(on.calls.filter((c) => c.method === 'POST').map((c) => c.path), [
+      `/v2/images/${a.id}/actions/reactivate`, `/v2/images/${b.id}/actions/reactivate`,
+    ]);
+    assert.equal(cloud.images.get(a.id)?.status, 'active');
+    assert.equal(cloud.images.get(b.id)?.status, 'active');
+  });
+
+  test("the server's refusal (403) is quoted with its status and request id; exit 1", async () => {
+    const mine = cloud.addImage({ name: 'demo-image', owner: DEMO_PROJECT_ID }, Buffer.from('demo'));
+    // Note the request id Glance answers the POST with (the fake still handles the request).
+    let answeredId: unknown;
+    const remove = cloud.inject((req, res) => {
+      if (req.method === 'POST' && req.url?.endsWith('/actions/deactivate')) {
+        const writeHead = res.writeHead.bind(res) as (status: number, headers: Record<string, string>) => typeof res;
+        res.writeHead = ((status: number, headers: Record<string, string>) => {
+          answeredId = headers['x-openstack-request-id'];
+          return writeHead(status, headers);
+        }) as typeof res.writeHead;
+      }
+      return false;
+    });
+    const r = await img(cloud, ['deactivate', 'demo-image'], 'demo');
+    remove();
+    assert.equal(r.stdout, '');
+    const lines = r.stderr.split('\n');
+    assert.equal(lines.length, 2, r.stderr);
+    assert.ok(
+      lines[0]!.startsWith(
+        "img: Failed to deactivate image with name or ID 'demo-image': You are not authorized to complete deactivate action. (HTTP 403) ",
+      ),
+      lines[0],
+    );
+    assert.match(lines[0]!, REQUEST_ID);
+    assert.ok(lines[0]!.endsWith(` (Request-ID: ${String(answeredId)})`), `${lines[0]} / ${String(answeredId)}`);
+    assert.equal(lines[1], '');
+    assert.equal(r.code, 1);
+    assert.deepEqual(sent(r), ['GET /v2/images?name=demo-image&limit=1000', `POST /v2/images/${mine.id}/actions/deactivate`]);
+    assert.equal(cloud.images.get(mine.id)?.status, 'active');
+  });
+});
