@@ -25,26 +25,46 @@ export function progressLine(label: string, done: number, total: number | undefi
 }
 
 /**
- * A progress display on stderr with an ora spinner, redrawn at most 10 times
- * a second so a fast transfer spends no time drawing.
+ * Progress on stderr. On a terminal (with a known width) an ora spinner
+ * line redrawn at most 10 times a second; elsewhere (--progress into a
+ * pipe or log) a plain line at most once a second, so logs stay readable.
+ * Either way the last line shows the final count.
  */
 export async function startProgress(label: string, total: number | undefined, stream: NodeJS.WriteStream): Promise<Progress> {
-  const { default: ora } = await import('ora');
   const started = Date.now();
-  const spinner = ora({ text: progressLine(label, 0, total, 0), stream, isEnabled: true, discardStdin: false }).start();
-  let last = 0;
   let bytes = 0;
+  let last = 0;
+  const line = () => progressLine(label, bytes, total, Date.now() - started);
+  // ora divides by the terminal width: a pty that reports 0 columns would make it redraw forever.
+  if (stream.isTTY && (stream.columns ?? 0) > 0) {
+    const { default: ora } = await import('ora');
+    const spinner = ora({ text: line(), stream, isEnabled: true, discardStdin: false }).start();
+    return {
+      update(done) {
+        bytes = done;
+        const now = Date.now();
+        if (now - last < 100) return;
+        last = now;
+        spinner.text = line();
+      },
+      done() {
+        if (spinner.isSpinning) spinner.stopAndPersist({ symbol: '', text: line() });
+      },
+    };
+  }
+  let finished = false;
   return {
-    update(done: number) {
+    update(done) {
       bytes = done;
       const now = Date.now();
-      if (now - last < 100) return;
+      if (now - last < 1000) return;
       last = now;
-      spinner.text = progressLine(label, done, total, now - started);
+      stream.write(`${line()}\n`);
     },
     done() {
-      if (!spinner.isSpinning) return;
-      spinner.stopAndPersist({ symbol: '', text: progressLine(label, bytes, total, Date.now() - started) });
+      if (finished) return;
+      finished = true;
+      stream.write(`${line()}\n`);
     },
   };
 }
