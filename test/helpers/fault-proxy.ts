@@ -10,6 +10,8 @@
  *   truncate   forward with the original Content-Length but only N body bytes, then end
  *   flipByte   forward the response with the byte at `offset` inverted
  *   redirect   answer 307 with Location `to` + the request path
+ *   throttleRequest  read the request body at `bytesPerSecond` (reporting each
+ *              step to `onBytes`), then forward it: a slow uplink
  *
  * Each rule applies `times` times (default: forever). Every request is
  * recorded with the bytes the proxy received, whatever happened to it.
@@ -24,7 +26,8 @@ export type Fault =
   | { kind: 'stall' }
   | { kind: 'truncate'; bytes: number }
   | { kind: 'flipByte'; offset: number }
-  | { kind: 'redirect'; to: string; status?: number };
+  | { kind: 'redirect'; to: string; status?: number }
+  | { kind: 'throttleRequest'; bytesPerSecond: number; onBytes?: (received: number) => void };
 
 export interface ProxiedRequest {
   method: string;
@@ -109,7 +112,12 @@ export class FaultProxy {
       req.on('end', () => req.socket.destroy());
       return;
     }
-    const body = await readAll(req).catch(() => Buffer.alloc(0));
+    const body = await (fault?.kind === 'throttleRequest'
+      ? readSlowly(req, fault.bytesPerSecond, (n) => {
+          fault.onBytes?.(n);
+        })
+      : readAll(req)
+    ).catch(() => Buffer.alloc(0));
     record.body = body;
     if (fault?.kind === 'status') {
       res.writeHead(fault.status, { 'content-type': 'text/plain', ...(fault.headers ?? {}) });
@@ -130,6 +138,8 @@ export class FaultProxy {
         method,
         path,
         headers: { ...req.headers, host: this.target.host },
+        // A fresh upstream connection per request: a pooled one may still carry a cut-off body.
+        agent: false,
       },
       (up) => {
         res.writeHead(up.statusCode ?? 502, up.headers);
@@ -164,6 +174,28 @@ export class FaultProxy {
     for (const s of this.sockets) s.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
+}
+
+/** Reads `stream` in 64 KiB steps paced to `bytesPerSecond`; TCP backpressure slows the sender. */
+async function readSlowly(stream: http.IncomingMessage, bytesPerSecond: number, onBytes: (n: number) => void): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let got = 0;
+  const step = 64 * 1024;
+  const started = Date.now();
+  for await (const c of stream) {
+    const buf = Buffer.isBuffer(c) ? c : Buffer.from(c);
+    chunks.push(buf);
+    got += buf.length;
+    onBytes(got);
+    const due = started + (got / bytesPerSecond) * 1000;
+    const wait = due - Date.now();
+    if (wait > 0) {
+      stream.pause();
+      await new Promise((r) => setTimeout(r, Math.min(wait, (step / bytesPerSecond) * 1000 * 4)));
+      stream.resume();
+    }
+  }
+  return Buffer.concat(chunks);
 }
 
 async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
