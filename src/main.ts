@@ -19,6 +19,34 @@ function isCommanderError(err: unknown): err is CommanderLikeError {
   return !!err && typeof (err as CommanderLikeError).code === 'string' && (err as CommanderLikeError).code.startsWith('commander.');
 }
 
+/** Options other OpenStack clients take for secrets, and where img takes those secrets from instead. */
+const SECRET_OPTIONS: Record<string, string> = {
+  '--os-password': 'set OS_PASSWORD, or pipe it in with --password-stdin',
+  '--os-token': 'set OS_TOKEN',
+  '--os-auth-token': 'set OS_TOKEN',
+  '--os-application-credential-secret': 'set OS_APPLICATION_CREDENTIAL_SECRET',
+};
+
+/**
+ * commander's error as one line. An unknown `--option=value` is named
+ * without its value (it may be a password typed as `--os-password=…`), and
+ * the secret options of the openstack client get a hint instead of
+ * commander's "Did you mean" guess.
+ */
+function usageMessage(err: CommanderLikeError): string {
+  const message = err.message.replace(/^error: /, '');
+  const unknown = err.code === 'commander.unknownOption' ? /^unknown option '([^']*)'/.exec(message) : null;
+  if (unknown) {
+    const given = unknown[1] ?? '';
+    const name = given.split('=')[0] ?? given;
+    const hint = SECRET_OPTIONS[name];
+    if (hint) return `unknown option '${name}': img takes no secret on the command line (ps and shell history would show it); ${hint}`;
+    if (name !== given) return `unknown option '${name}'`;
+  }
+  // "unknown option '--x'\n(Did you mean --y?)" → one line.
+  return message.replace(/\s*\n\s*/g, ' ');
+}
+
 async function main(argv: string[]): Promise<number> {
   const controller = new AbortController();
   const secrets = new Set<string>();
@@ -73,8 +101,7 @@ async function main(argv: string[]): Promise<number> {
       if (err.exitCode === 0) return ExitCode.OK;
       // `img` or `img image` without a command: commander has already printed the help on stderr.
       if (err.code === 'commander.help') return ExitCode.USAGE;
-      // "unknown option '--x'\n(Did you mean --y?)" → one line.
-      fail(err.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' '));
+      fail(usageMessage(err));
       return ExitCode.USAGE;
     }
     if (controller.signal.aborted) {

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { ConfigError } from '../errors.js';
+import { ConfigError, InterruptedError } from '../errors.js';
 
 /** First line of `stdin` (for --password-stdin), without its line ending. Empty input is an error. */
 export async function readPasswordLine(stdin: Readable): Promise<string> {
@@ -18,8 +18,9 @@ export async function readPasswordLine(stdin: Readable): Promise<string> {
  * aborts; an empty answer is an error.
  */
 export async function promptPassword(stdin: Readable & { isTTY?: boolean; setRawMode?: (on: boolean) => void }, out: NodeJS.WriteStream): Promise<string> {
-  out.write('Password: ');
+  // Raw mode (no echo) before the prompt shows: what is typed as soon as it appears is never echoed.
   stdin.setRawMode?.(true);
+  out.write('Password: ');
   stdin.setEncoding('utf8');
   stdin.resume();
   try {
@@ -33,8 +34,9 @@ export async function promptPassword(stdin: Readable & { isTTY?: boolean; setRaw
             return;
           }
           if (ch === '\u0003') {
+            // Raw mode turns Ctrl-C into this character instead of SIGINT: exit as for SIGINT (130).
             stdin.off('data', onData);
-            reject(new ConfigError('Password prompt cancelled'));
+            reject(new InterruptedError('Interrupted at the password prompt'));
             return;
           }
           if (ch === '\u007f' || ch === '\b') typed = typed.slice(0, -1);

@@ -3,7 +3,7 @@ import type { Readable, Writable } from 'node:stream';
 import type { CommandContext, CommandResult, Progress } from '../commands/context.js';
 import { needsPassword, resolveCloudConfig, validateForAuth, loadImgSettings } from '../config/index.js';
 import type { CloudConfig, ImgSettings } from '../config/types.js';
-import { UsageError } from '../errors.js';
+import { ConfigError, UsageError } from '../errors.js';
 import type { FormatOptions } from '../output/index.js';
 import type { OutputKind, Runner } from './program.js';
 import { readPasswordLine, promptPassword } from './prompt.js';
@@ -76,17 +76,20 @@ export function makeRunner(io: Io): Runner {
     }
     const input = { env: io.env, flags: o, cwd: io.cwd, homeDir: io.homeDir, cloudFromSettings: settings.cloud };
     let cfg = await resolveCloudConfig(input);
-    if (needsPassword(cfg)) {
+    // --password-stdin is an explicit request: its password wins over one from OS_PASSWORD or clouds.yaml
+    // (a stale exported OS_PASSWORD must not silently beat the password being piped in).
+    const fromStdin = Boolean(o['passwordStdin']) && needsPassword({ ...cfg, auth: { ...cfg.auth, password: undefined } });
+    if (fromStdin || needsPassword(cfg)) {
       let password: string | undefined;
-      if (o['passwordStdin']) password = await readPasswordLine(io.stdin);
+      if (fromStdin) password = await readPasswordLine(io.stdin);
       else if (io.stdin.isTTY && io.stderr.isTTY) password = await promptPassword(io.stdin, io.stderr);
-      if (password !== undefined) cfg = await resolveCloudConfig({ ...input, password });
+      if (password !== undefined) {
+        io.secrets.add(password);
+        cfg = await resolveCloudConfig({ ...input, password });
+      }
     }
     remember(io, cfg);
     validateForAuth(cfg);
-    if (cfg.insecure) {
-      io.stderr.write('img: warning: TLS certificate verification is disabled (--insecure / OS_INSECURE)\n');
-    }
 
     const { CloudClient } = await import('../services/client.js');
     const tokenCacheOn = o['tokenCache'] !== false && settings.tokenCache !== false && io.env['IMG_NO_TOKEN_CACHE'] === undefined;
@@ -96,11 +99,19 @@ export function makeRunner(io: Io): Runner {
       throw new UsageError(`Invalid value '${String(o['timeout'])}' for --timeout: expected seconds > 0`);
     }
     const client = new CloudClient(cfg, {
-      debug: o['debug'] ? (line) => io.stderr.write(`${line}\n`) : undefined,
+      // Debug lines are redacted by the session; known secrets are scrubbed again, as main.ts does for errors.
+      debug: o['debug'] ? (line) => io.stderr.write(`${scrubSecrets(line, io.secrets)}\n`) : undefined,
+      onToken: (token) => io.secrets.add(token),
       timeoutSeconds: timeout,
       tokenStore,
       userAgent: `img/${io.version}`,
+      retryBaseMs: retryBaseMs(io.env),
+      signal: io.signal,
     });
+    // After the client accepted the TLS settings (--insecure with --os-cacert is refused there).
+    if (cfg.insecure) {
+      io.stderr.write('img: warning: TLS certificate verification is disabled (--insecure / OS_INSECURE)\n');
+    }
     const showProgress = (o['progress'] as boolean | undefined) ?? (settings.progress !== false && io.stderr.isTTY === true);
     const ctx: CommandContext = {
       images: () => client.images(),
@@ -130,6 +141,26 @@ export function makeRunner(io: Io): Runner {
       await client.close();
     }
   };
+}
+
+/** `text` with every known secret (4 characters or more, as main.ts scrubs) replaced by `***`. */
+function scrubSecrets(text: string, secrets: Set<string>): string {
+  let out = text;
+  for (const s of secrets) if (s.length >= 4 && out.includes(s)) out = out.split(s).join('***');
+  return out;
+}
+
+/**
+ * IMG_RETRY_BASE_MS: delay before the first retry of a failed safe request,
+ * in milliseconds (default 500, doubled for each further retry). A hook for
+ * tests that exercise retries (e.g. 0 or 1) and for operators who want a
+ * different pace; anything but a whole number is refused.
+ */
+function retryBaseMs(env: Record<string, string | undefined>): number | undefined {
+  const raw = env['IMG_RETRY_BASE_MS'];
+  if (raw === undefined || raw === '') return undefined;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(`Invalid IMG_RETRY_BASE_MS '${raw}': expected a whole number of milliseconds`);
+  return Number(raw);
 }
 
 async function openTokenStore(cfg: CloudConfig, io: Io) {

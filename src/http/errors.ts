@@ -51,9 +51,13 @@ export function extractServerMessage(body: string, contentType = ''): string | u
     }
   }
   if (/<html|<body|<h1|<title/i.test(text)) {
-    const afterH1 = /<\/h1>([\s\S]*?)(<\/body>|$)/i.exec(text);
+    // Stop at <hr>: proxies (nginx, Apache, HAProxy) put their server signature after it,
+    // e.g. `<h1>502 Bad Gateway</h1></center><hr><center>nginx/1.18.0</center>`.
+    const afterH1 = /<\/h1>([\s\S]*?)(<hr\b|<\/body>|$)/i.exec(text);
     const detail = afterH1 ? clean(afterH1[1] ?? '') : '';
     if (detail) return detail;
+    const h1 = /<h1>([\s\S]*?)<\/h1>/i.exec(text);
+    if (h1 && clean(h1[1] ?? '')) return clean(h1[1] ?? '');
     const title = /<title>([\s\S]*?)<\/title>/i.exec(text);
     if (title) return clean(title[1] ?? '');
     return clean(text);

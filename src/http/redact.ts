@@ -11,6 +11,17 @@ export function hashSecret(value: string): string {
   return `{SHA256}${createHash('sha256').update(value).digest('hex')}`;
 }
 
+/** Keystone Fernet tokens (urlsafe base64 of a version byte 0x80: always `gAAAAA…`). */
+const FERNET_TOKEN = /gAAAAA[A-Za-z0-9_-]+=*/g;
+
+/**
+ * `text` with every Fernet token in it replaced by its `{SHA256}` hash.
+ * Keystone quotes tokens in some error messages ("Could not find token: gAAAAA…").
+ */
+export function maskTokens(text: string): string {
+  return text.replace(FERNET_TOKEN, (t) => hashSecret(t));
+}
+
 /** Copy of the headers with credential values replaced by their SHA-256. */
 export function redactHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
   const out: Record<string, string> = {};

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { Agent, request as undiciRequest, type Dispatcher } from './undici.js';
-import { ApiError, ConfigError, ImgError } from '../errors.js';
+import { ApiError, ConfigError, ConnectionError, ImgError } from '../errors.js';
 import { connectionError, extractServerMessage, networkErrorCode } from './errors.js';
-import { hashSecret, redactHeaders, redactJson, withoutCatalog } from './redact.js';
+import { maskTokens, redactHeaders, redactJson, withoutCatalog } from './redact.js';
 
 /** Supplies the X-Auth-Token for requests and renews it after a 401. */
 export interface AuthProvider {
@@ -69,6 +69,8 @@ export interface SessionOptions {
   userAgent?: string;
   /** Retry policy; `sleep` is injectable so tests need not wait. */
   maxRetries?: number;
+  /** Delay before the first retry in ms, doubled for each further one (±25 % jitter, max 60 s). Default 500. */
+  retryBaseMs?: number;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
 }
@@ -77,7 +79,24 @@ const RETRY_STATUSES = new Set([429, 502, 503, 504]);
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 const MAX_REDIRECTS = 30;
 const MAX_DEBUG_BODY = 64 * 1024;
-const DEFAULT_SLEEP = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** Waits `ms`, or rejects with the signal's reason as soon as it is aborted. */
+function abortableSleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
 
 /** Response header as a single string. */
 export function header(headers: HttpResponse['headers'], name: string): string | undefined {
@@ -142,8 +161,18 @@ export class HttpSession {
   /** Sends a request and parses a JSON response body. */
   async json<T>(req: HttpRequest): Promise<T> {
     const res = await this.request(req);
-    const text = await res.body.setEncoding('utf8').toArray();
-    const joined = text.join('');
+    let joined: string;
+    try {
+      joined = (await res.body.setEncoding('utf8').toArray()).join('');
+    } catch (err) {
+      if (req.signal?.aborted) throw err;
+      // The connection broke mid-body (the server closed it before Content-Length bytes came).
+      const why = connectionError(err, req.method.toUpperCase(), res.url).message.replace(/^.* failed: /, '');
+      throw new ConnectionError(
+        `${req.method.toUpperCase()} ${new URL(res.url).pathname}: the response broke off before it was complete (${why}) (HTTP ${res.status})`,
+        { cause: err },
+      );
+    }
     try {
       return JSON.parse(joined) as T;
     } catch (err) {
@@ -171,7 +200,8 @@ export class HttpSession {
     const idempotent = req.idempotent ?? (method === 'GET' || method === 'HEAD' || method === 'DELETE');
     const replayable = !(req.body && typeof req.body === 'object' && 'open' in req.body && !req.body.replayable);
     const maxRetries = this.opts.maxRetries ?? 5;
-    const sleep = this.opts.sleep ?? DEFAULT_SLEEP;
+    // The wait between retries ends early when the request's signal is aborted (Ctrl-C).
+    const sleep = this.opts.sleep ?? ((ms: number) => abortableSleep(ms, req.signal));
     const random = this.opts.random ?? Math.random;
     let reauthenticated = false;
 
@@ -184,7 +214,10 @@ export class HttpSession {
         const code = networkErrorCode(err);
         const retryable = idempotent && replayable && code !== 'UND_ERR_ABORTED' && !req.signal?.aborted;
         if (retryable && attempt < maxRetries && !isTlsCode(code)) {
-          await sleep(backoff(attempt, random));
+          const wait = backoff(attempt, random, this.opts.retryBaseMs);
+          this.debug(`${method} ${new URL(req.url).origin} failed (${code ?? (err instanceof Error ? err.message : String(err))}): ` +
+            `retry ${attempt + 1} of ${maxRetries} in ${(wait / 1000).toFixed(1)}s`);
+          await sleep(wait);
           continue;
         }
         throw connectionError(err, method, req.url);
@@ -203,7 +236,7 @@ export class HttpSession {
         throw await this.errorFor(req, method, res, 'the token was rejected and cannot be renewed (OS_TOKEN)');
       }
       if (idempotent && replayable && RETRY_STATUSES.has(res.status) && attempt < maxRetries) {
-        const wait = retryAfterMs(header(res.headers, 'retry-after')) ?? backoff(attempt, random);
+        const wait = retryAfterMs(header(res.headers, 'retry-after')) ?? backoff(attempt, random, this.opts.retryBaseMs);
         await drain(res.body);
         this.debug(`Got ${res.status}: retry ${attempt + 1} of ${maxRetries} in ${(wait / 1000).toFixed(1)}s`);
         await sleep(wait);
@@ -220,7 +253,8 @@ export class HttpSession {
     } catch {
       // A body that breaks off mid-way still leaves status and request id to report.
     }
-    const serverMessage = note ?? extractServerMessage(text, header(res.headers, 'content-type'));
+    const extracted = extractServerMessage(text, header(res.headers, 'content-type'));
+    const serverMessage = note ?? (extracted === undefined ? undefined : maskTokens(extracted));
     const err = ApiError.generate(
       { status: res.status, method, path: new URL(res.url).pathname, serverMessage, requestId: res.requestId },
       req.context,
@@ -336,9 +370,10 @@ function debugJson(text: string): string {
   try {
     shown = JSON.stringify(withoutCatalog(redactJson(JSON.parse(text))));
   } catch {
-    // Not JSON: still never print anything that looks like a token.
-    shown = text.replace(/gAAAAA[\w-]+/g, (t) => hashSecret(t));
+    // Not JSON: printed as it is, less anything that looks like a token (below).
   }
+  // Also in JSON: Keystone quotes tokens in messages ("Could not find token: gAAAAA…").
+  shown = maskTokens(shown);
   return shown.length > MAX_DEBUG_BODY ? `${shown.slice(0, MAX_DEBUG_BODY)}… (truncated)` : shown;
 }
 
@@ -356,9 +391,9 @@ function isTlsCode(code: string | undefined): boolean {
   return !!code && (code.includes('CERT') || code.includes('TLS') || code.includes('SIGNATURE'));
 }
 
-/** 0.5·2ⁿ s with ±25 % jitter, capped at 60 s. */
-function backoff(attempt: number, random: () => number): number {
-  const base = Math.min(60_000, 500 * 2 ** attempt);
+/** base·2ⁿ (base 0.5 s by default) with ±25 % jitter, capped at 60 s. */
+function backoff(attempt: number, random: () => number, baseMs = 500): number {
+  const base = Math.min(60_000, baseMs * 2 ** attempt);
   return Math.min(60_000, Math.round(base * (0.75 + random() * 0.5)));
 }
 

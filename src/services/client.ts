@@ -1,4 +1,5 @@
 import type { CloudConfig } from '../config/types.js';
+import { ConfigError } from '../errors.js';
 import { HttpSession } from '../http/session.js';
 import { ImagesApi } from './glance.js';
 import { KeystoneAuth, KeystoneClient, findEndpoint, type IssuedToken, type TokenStore } from './keystone.js';
@@ -11,6 +12,15 @@ export interface ClientOptions {
   /** Where tokens are kept between runs; none means authenticate every run. */
   tokenStore?: TokenStore;
   userAgent?: string;
+  /**
+   * Aborts Keystone token requests (SIGINT/SIGTERM): they are made on behalf
+   * of whichever command needs a token and carry no signal of their own.
+   */
+  signal?: AbortSignal;
+  /** Told every token in use (cached or issued): the CLI scrubs them from what it prints. */
+  onToken?: (token: string) => void;
+  /** First retry delay in ms (doubling each time); default 500. See IMG_RETRY_BASE_MS in cli/run.ts. */
+  retryBaseMs?: number;
 }
 
 /** Token-level Keystone operations (`img token issue|revoke`). */
@@ -41,9 +51,10 @@ export class CloudClient {
       idleTimeoutMs: (opts.timeoutSeconds ?? 600) * 1000,
       debug: opts.debug,
       userAgent: opts.userAgent,
+      retryBaseMs: opts.retryBaseMs,
     });
-    this.keystoneClient = new KeystoneClient(this.session, config.auth);
-    this.auth = new KeystoneAuth(this.keystoneClient, config.auth.authType !== 'token', opts.tokenStore);
+    this.keystoneClient = new KeystoneClient(this.session, config.auth, opts.signal);
+    this.auth = new KeystoneAuth(this.keystoneClient, config.auth.authType !== 'token', opts.tokenStore, opts.onToken);
     this.session.setAuth(this.auth);
   }
 
@@ -53,13 +64,22 @@ export class CloudClient {
    */
   async images(): Promise<ImagesApi> {
     if (!this.imagesApi) {
-      const endpoint =
-        this.config.imageUrl ??
-        findEndpoint((await this.auth.login()).catalog, {
+      let endpoint = this.config.imageUrl;
+      if (endpoint === undefined) {
+        const issued = await this.auth.login();
+        if (!issued.project && !issued.domain && issued.catalog.length === 0) {
+          // Keystone gives an unscoped token (no project, no domain) no service catalog.
+          throw new ConfigError(
+            'The token is unscoped, so Keystone sent no service catalog: set OS_PROJECT_NAME or OS_PROJECT_ID ' +
+              '(--os-project-name / --os-project-id) to scope it to a project',
+          );
+        }
+        endpoint = findEndpoint(issued.catalog, {
           type: 'image',
           interface: this.config.interface,
           region: this.config.regionName,
         });
+      }
       this.imagesApi = new ImagesApi(this.session, endpoint);
     }
     return this.imagesApi;
@@ -70,8 +90,12 @@ export class CloudClient {
       issue: () => this.auth.login(),
       revoke: async () => {
         const issued = await this.auth.login();
-        await this.keystoneClient.revokeToken(issued.token);
-        await this.opts.tokenStore?.evict();
+        try {
+          await this.keystoneClient.revokeToken(issued.token);
+        } finally {
+          // Even when Keystone refuses (the token already expired or was revoked), it is no use cached.
+          await this.opts.tokenStore?.evict();
+        }
       },
     });
   }

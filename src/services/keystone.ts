@@ -118,6 +118,8 @@ export class KeystoneClient {
   constructor(
     private readonly session: HttpSession,
     private readonly auth: AuthSettings,
+    /** Aborts token requests (the process's SIGINT/SIGTERM signal). */
+    private readonly signal?: AbortSignal,
   ) {
     this.baseUrl = identityV3Url(auth.authUrl);
   }
@@ -138,11 +140,20 @@ export class KeystoneClient {
         // Issuing a token has no side effect worth protecting: retry it like a GET.
         idempotent: true,
         context: 'Authentication failed',
+        signal: this.signal,
       });
     } catch (err) {
       if (err instanceof UnauthorizedError) {
         const hint = this.auth.authType === 'token' ? ' (the OS_TOKEN given cannot be renewed; get a new one)' : '';
         throw new AuthError(`${err.message}${hint}`, { cause: err });
+      }
+      // Keystone answers a token-method request for an expired or revoked token with 404
+      // ("Failed to validate token", "Could not recognize Fernet token"): that is the token's
+      // fault, not OS_AUTH_URL's.
+      if (err instanceof ApiError && err.status === 404 && this.auth.authType === 'token' && err.serverMessage) {
+        throw new AuthError(`${err.message} (the OS_TOKEN given is expired or revoked and cannot be renewed; get a new one)`, {
+          cause: err,
+        });
       }
       if (err instanceof ApiError && (err.status === 404 || err.status === 405)) {
         throw new ConfigError(
@@ -232,18 +243,30 @@ export function findEndpoint(
 export class KeystoneAuth implements AuthProvider {
   private current: IssuedToken | undefined;
   private pending: Promise<IssuedToken> | undefined;
-  /** After a 401 the cached token is known bad: issue a new one instead of reading the cache. */
-  private bypassCache = false;
+  /**
+   * Tokens a server answered 401 for: never taken from the cache again. A
+   * different token found in the cache (another img process re-authenticated
+   * meanwhile) is still used, so concurrent processes re-authenticate once.
+   */
+  private readonly rejected = new Set<string>();
+  /** The last token this process got from Keystone (not from the cache). */
+  private issuedHere: IssuedToken | undefined;
 
   constructor(
     private readonly client: KeystoneClient,
     private readonly canRenew: boolean,
     private readonly cache?: TokenStore,
+    /** Told every token this process uses (from Keystone or the cache), so it can be kept out of messages. */
+    private readonly onToken?: (token: string) => void,
   ) {}
 
   /** The issued token with its catalog, authenticating when needed. */
   async login(): Promise<IssuedToken> {
-    if (this.current && !expiresSoon(this.current)) return this.current;
+    // The 120 s margin is for tokens from the cache. One Keystone just issued to this process is
+    // used until shortly before it expires, however short its lifetime: otherwise a cloud with
+    // tokens living under 120 s would get a new token request before every API request.
+    const margin = this.current && this.current === this.issuedHere ? ISSUED_HERE_MARGIN_MS : undefined;
+    if (this.current && !expiresSoon(this.current, Date.now(), margin)) return this.current;
     this.pending ??= this.loginOnce().finally(() => {
       this.pending = undefined;
     });
@@ -257,9 +280,9 @@ export class KeystoneAuth implements AuthProvider {
    */
   private async loginOnce(): Promise<IssuedToken> {
     const usable = async () => {
-      if (this.bypassCache || !this.cache) return undefined;
+      if (!this.cache) return undefined;
       const cached = await this.cache.load();
-      return cached && !expiresSoon(cached) ? cached : undefined;
+      return cached && !expiresSoon(cached) && !this.rejected.has(cached.token) ? cached : undefined;
     };
     let token = await usable();
     if (!token) {
@@ -267,14 +290,18 @@ export class KeystoneAuth implements AuthProvider {
       try {
         token = await usable();
         if (!token) {
+          // Drop a cache entry that still holds a token a server rejected (under the lock, so a
+          // newer token another process saves meanwhile is never the one removed).
+          for (const stale of this.rejected) await this.cache?.evict(stale);
           token = await this.client.issueToken();
-          this.bypassCache = false;
+          this.issuedHere = token;
           await this.cache?.save(token);
         }
       } finally {
         await release();
       }
     }
+    this.onToken?.(token.token);
     this.current = token;
     return token;
   }
@@ -284,9 +311,10 @@ export class KeystoneAuth implements AuthProvider {
   }
 
   invalidate(): boolean {
+    const stale = this.current?.token;
     this.current = undefined;
-    this.bypassCache = true;
-    void this.cache?.evict();
+    // The cache entry is dropped by the next login, under the cache lock.
+    if (stale !== undefined) this.rejected.add(stale);
     return this.canRenew;
   }
 }
@@ -295,13 +323,17 @@ export class KeystoneAuth implements AuthProvider {
 export interface TokenStore {
   load(): Promise<IssuedToken | undefined>;
   save(token: IssuedToken): Promise<void>;
-  evict(): Promise<void>;
+  /** Remove the entry; with `onlyToken`, only when the entry holds that token. */
+  evict(onlyToken?: string): Promise<void>;
   /** Exclusive lock across processes; resolves to its release. */
   lock(): Promise<() => Promise<void>>;
 }
 
-/** True when fewer than 120 s of the token's life remain (then it is renewed, not used). */
-export function expiresSoon(token: Pick<IssuedToken, 'expires_at'>, now = Date.now()): boolean {
+/** Margin for a token issued to this very process (see KeystoneAuth.login). */
+const ISSUED_HERE_MARGIN_MS = 5_000;
+
+/** True when fewer than `marginMs` (default 120 s) of the token's life remain (then it is renewed, not used). */
+export function expiresSoon(token: Pick<IssuedToken, 'expires_at'>, now = Date.now(), marginMs = 120_000): boolean {
   const expires = Date.parse(token.expires_at);
-  return !Number.isFinite(expires) || expires - now < 120_000;
+  return !Number.isFinite(expires) || expires - now < marginMs;
 }

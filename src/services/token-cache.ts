@@ -111,7 +111,11 @@ export class FileTokenStore implements TokenStore {
     }
   }
 
-  async evict(): Promise<void> {
+  async evict(onlyToken?: string): Promise<void> {
+    if (onlyToken !== undefined) {
+      const held = await this.load();
+      if (held && held.token !== onlyToken) return;
+    }
     await rm(this.file, { force: true }).catch(() => undefined);
   }
 
