@@ -104,12 +104,22 @@ export class ApiError extends ImgError {
     this.requestId = details.requestId;
   }
 
-  /** The one-line message: `<context>: <server message> (HTTP 403) (Request-ID: req-…)`. */
+  /** The one-line message: `<context, or METHOD path>: <reason>`. */
   static describe(d: ApiErrorDetails, context?: string): string {
-    const what = d.serverMessage?.trim() || `${d.method} ${d.path} failed`;
-    const head = context ? `${context}: ${what}` : what;
+    // Without a context saying what img was doing, name the request that failed.
+    return `${context ?? `${d.method} ${d.path}`}: ${ApiError.reasonOf(d)}`;
+  }
+
+  /** `<server message> (HTTP 403) (Request-ID: req-…)`, without the leading context. */
+  static reasonOf(d: ApiErrorDetails): string {
+    const what = d.serverMessage?.trim() || 'no explanation from the server';
     const rid = d.requestId ? ` (Request-ID: ${d.requestId})` : '';
-    return `${head} (HTTP ${d.status})${rid}`;
+    return `${what} (HTTP ${d.status})${rid}`;
+  }
+
+  /** The server's side of the story, for callers that say themselves what was being done. */
+  get reason(): string {
+    return ApiError.reasonOf(this);
   }
 
   /** Map a status code to the matching subclass. */

@@ -1,4 +1,4 @@
-import { ImgError, InterruptedError } from '../errors.js';
+import { ApiError, ImgError, InterruptedError } from '../errors.js';
 import type { Image, ImagesApi } from '../services/glance.js';
 import type { CommandContext } from './context.js';
 
@@ -39,7 +39,8 @@ export async function forEachImage(
     } catch (err) {
       if (err instanceof InterruptedError || ctx.signal.aborted) throw err;
       lastError = err;
-      const reason = err instanceof Error ? err.message : String(err);
+      // The line already says which image and what for; from an HTTP error keep the server's part.
+      const reason = err instanceof ApiError ? err.reason : err instanceof Error ? err.message : String(err);
       failures.push(`Failed to ${verb} image with name or ID '${ref}': ${reason}`);
     }
   }

@@ -62,6 +62,9 @@ export function extractServerMessage(body: string, contentType = ''): string | u
     if (title) return clean(title[1] ?? '');
     return clean(text);
   }
+  // webob's text/plain error: "403 Forbidden\n\n<detail>\n\n"; keep the detail, which names the image.
+  const plain = /^\d{3} [^\n]*\n\s*\n([\s\S]*\S[\s\S]*)$/.exec(text);
+  if (plain) return clean(plain[1] ?? '');
   return clean(text);
 }
 

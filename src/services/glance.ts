@@ -158,7 +158,13 @@ export class ImagesApi {
 
   /** POST /v2/images: a queued image with the given attributes. */
   async create(attributes: Record<string, unknown>, signal?: AbortSignal): Promise<Image> {
-    return this.session.json<Image>({ method: 'POST', url: this.url('images'), json: attributes, signal });
+    return this.session.json<Image>({
+      method: 'POST',
+      url: this.url('images'),
+      json: attributes,
+      context: `Failed to create image '${String(attributes['name'])}'`,
+      signal,
+    });
   }
 
   /**
@@ -177,6 +183,7 @@ export class ImagesApi {
       headers,
       // PUT of the same bytes to the same queued image is safe to repeat.
       idempotent: source.replayable,
+      context: `Failed to upload data to image ${id}`,
       signal,
     });
   }
@@ -194,6 +201,7 @@ export class ImagesApi {
       method: 'GET',
       url: this.url(`images/${encodeURIComponent(id)}/file`),
       headers,
+      context: `Failed to download image ${id}`,
       signal: opts.signal,
     });
   }
@@ -205,6 +213,7 @@ export class ImagesApi {
       url: this.url(`images/${encodeURIComponent(id)}`),
       json: ops,
       contentType: JSON_PATCH_TYPE,
+      context: `Failed to update image ${id}`,
       signal,
     });
   }

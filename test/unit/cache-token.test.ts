@@ -223,7 +223,7 @@ suite('token cache', {}, (ctx) => {
       const { r, reqs } = await ctx.run(['list']);
       assert.equal(r.code, 3);
       assert.equal(r.stdout, '');
-      assert.equal(r.stderr, 'img: The request you have made requires authentication. (HTTP 401) (Request-ID: req-11111111-2222-3333-4444-555555555555)\n');
+      assert.equal(r.stderr, 'img: GET /regionone/image-public/v2/images: The request you have made requires authentication. (HTTP 401) (Request-ID: req-11111111-2222-3333-4444-555555555555)\n');
       assert.equal(tokenPosts(reqs).length, 1);
       assert.equal(glance(reqs).length, 2);
     } finally {

@@ -220,7 +220,7 @@ describe('img create', () => {
       assert.equal(
         r.stderr,
         `img: deleted image ${id}, created by this command, after the failure\n` +
-          `img: Image exceeds the storage quota: 70000 bytes over. (HTTP 413) (Request-ID: ${REQ_ID})\n`,
+          `img: Failed to upload data to image ${id}: Image exceeds the storage quota: 70000 bytes over. (HTTP 413) (Request-ID: ${REQ_ID})\n`,
       );
       assert.deepEqual(sent(r), ['POST /v2/images', `PUT /v2/images/${id}/file`, `DELETE /v2/images/${id}`]);
       assert.equal(cloud.images.has(id), false);
@@ -238,7 +238,7 @@ describe('img create', () => {
       assert.equal(r.code, 1);
       assert.equal(
         r.stderr,
-        `img: keeping image ${id} (--keep-partial)\nimg: Error in store configuration. (HTTP 500) (Request-ID: ${REQ_ID})\n`,
+        `img: keeping image ${id} (--keep-partial)\nimg: Failed to upload data to image ${id}: Error in store configuration. (HTTP 500) (Request-ID: ${REQ_ID})\n`,
       );
       assert.deepEqual(sent(r), ['POST /v2/images', `PUT /v2/images/${id}/file`]);
       assert.equal(cloud.images.get(id)?.status, 'queued');

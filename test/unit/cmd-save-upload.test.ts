@@ -99,7 +99,7 @@ describe('img save', () => {
     const r = await img(cloud, ['save', 'off', '--file', out], { user: 'demo' });
     assert.match(
       r.stderr,
-      new RegExp(`^img: The requested image has been deactivated\\. Image data download is forbidden\\. \\(HTTP 403\\) \\(Request-ID: ${REQUEST_ID}\\)\\n$`),
+      new RegExp(`^img: Failed to download image ${off.id}: The requested image has been deactivated\\. Image data download is forbidden\\. \\(HTTP 403\\) \\(Request-ID: ${REQUEST_ID}\\)\\n$`),
     );
     assert.equal(r.code, 1);
     assert.deepEqual(sent(r), ['GET /v2/images?name=off&limit=1000', `GET /v2/images/${off.id}/file`]);

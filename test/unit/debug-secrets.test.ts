@@ -144,7 +144,7 @@ describe('--debug and secrets', () => {
     try {
       const fb = await run('debug 403', ['--debug', 'list']);
       assert.equal(fb.r.code, 1);
-      assert.ok(fb.r.stderr.endsWith("img: Policy doesn't allow get_images to be performed. (HTTP 403) (Request-ID: req-403)\n"), fb.r.stderr);
+      assert.ok(fb.r.stderr.endsWith("img: GET /regionone/image-public/v2/images: Policy doesn't allow get_images to be performed. (HTTP 403) (Request-ID: req-403)\n"), fb.r.stderr);
     } finally {
       remove();
     }
@@ -295,7 +295,7 @@ describe('--debug and secrets', () => {
       assert.equal(r.code, 1);
       assert.equal(r.stdout, '');
       const msg = oneLine(r);
-      assert.equal(msg, '502 Bad Gateway (HTTP 502)');
+      assert.equal(msg, 'GET /regionone/image-public/v2/images: 502 Bad Gateway (HTTP 502)');
       assert.equal(glance(reqs).length, 6, 'the first attempt and 5 retries');
     } finally {
       remove();
@@ -366,7 +366,7 @@ describe('--debug and secrets', () => {
     try {
       const { r, reqs } = await run('409 GET', ['list'], { ...cloud.env('ops'), ...FAST });
       assert.equal(r.code, 1);
-      assert.equal(oneLine(r), 'Image is busy (HTTP 409)');
+      assert.equal(oneLine(r), 'GET /regionone/image-public/v2/images: Image is busy (HTTP 409)');
       assert.equal(glance(reqs).length, 1);
     } finally {
       remove();
@@ -382,7 +382,7 @@ describe('--debug and secrets', () => {
     try {
       const { r, reqs } = await run('503 create', ['create', 'never-twice'], { ...cloud.env('ops'), ...FAST });
       assert.equal(r.code, 1);
-      assert.equal(oneLine(r), 'Service Unavailable (HTTP 503)');
+      assert.equal(oneLine(r), "Failed to create image 'never-twice': Service Unavailable (HTTP 503)");
       assert.equal(glance(reqs).filter((q) => q.method === 'POST').length, 1);
       assert.ok(![...cloud.images.values()].some((i) => i.name === 'never-twice'));
     } finally {
