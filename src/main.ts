@@ -70,10 +70,11 @@ async function main(argv: string[]): Promise<number> {
   process.on('SIGTERM', onSignal);
 
   const { buildProgram } = await import('./cli/program.js');
-  const { makeRunner } = await import('./cli/run.js');
-  const program = buildProgram(
-    version,
-    makeRunner({
+  // The runner (config, HTTP, services) is loaded only when a command runs: --help and
+  // usage errors stay at commander's cost.
+  const program = buildProgram(version, async (cmd, kind, action) => {
+    const { makeRunner } = await import('./cli/run.js');
+    const run = makeRunner({
       stdin: process.stdin,
       stdout: process.stdout,
       stderr: process.stderr,
@@ -83,8 +84,9 @@ async function main(argv: string[]): Promise<number> {
       signal: controller.signal,
       secrets,
       version,
-    }),
-  );
+    });
+    return run(cmd, kind, action);
+  });
   // commander would print its own `error: …` line and call process.exit(1) itself: make every
   // command (subcommands do not inherit settings added after they were created) throw instead,
   // so that usage errors come out here as one `img: …` line with exit code 2.
