@@ -225,6 +225,8 @@ export class HttpSession {
 
       const ok = req.okStatus ? req.okStatus(res.status) : res.status >= 200 && res.status < 300;
       if (ok) return res;
+      // A DELETE that is being retried may have succeeded the first time, its answer lost: 404 means done.
+      if (method === 'DELETE' && attempt > 0 && res.status === 404) return res;
 
       if (res.status === 401 && this.auth && req.authenticated !== false && !reauthenticated && replayable) {
         await drain(res.body);
