@@ -2,7 +2,7 @@ import { UsageError } from '../errors.js';
 import type { Image, ImageListQuery } from '../services/glance.js';
 import type { CommandContext, CommandResult } from './context.js';
 import { LIST_COLUMNS, LONG_LIST_COLUMNS, imageRow } from './image-view.js';
-import { keyValues, visibilityFlag, wholeNumber } from './parse.js';
+import { keyValues, oneOf, visibilityFlag, wholeNumber } from './parse.js';
 
 export interface ListOptions {
   public?: boolean;
@@ -22,11 +22,11 @@ export interface ListOptions {
   marker?: string;
 }
 
-/** Attributes `--sort` accepts (the image attributes the openstack client can sort on). */
-const SORT_KEYS = new Set([
-  'id', 'name', 'status', 'visibility', 'protected', 'checksum', 'size', 'virtual_size', 'disk_format',
-  'container_format', 'min_disk', 'min_ram', 'owner', 'created_at', 'updated_at', 'os_hidden',
-]);
+/** A sort key is an image attribute or property name; anything else cannot match and is a typo. */
+const SORT_KEY_RE = /^[A-Za-z0-9_.:-]+$/;
+
+/** Member statuses Glance filters on (the openstack client's choices). */
+const MEMBER_STATUSES = ['accepted', 'pending', 'rejected', 'all'] as const;
 
 interface SortKey {
   key: string;
@@ -34,8 +34,8 @@ interface SortKey {
 }
 
 /**
- * Parses `key[:asc|desc][,…]` as osc_lib's sort_items does, with img's own
- * check that each key is an image attribute.
+ * Parses `key[:asc|desc][,…]` as osc_lib's sort_items does. Any attribute or
+ * property can be a key (images without it sort as None, as in the openstack client).
  */
 export function parseSort(spec: string): SortKey[] {
   return spec
@@ -49,9 +49,7 @@ export function parseSort(spec: string): SortKey[] {
           `Invalid --sort '${spec}': '${direction || '<empty string>'}' is not a valid sort direction for sort key ${key}, use 'asc' or 'desc' instead`,
         );
       }
-      if (!SORT_KEYS.has(key)) {
-        throw new UsageError(`Invalid --sort key '${key}': choose from ${[...SORT_KEYS].sort().join(', ')}`);
-      }
+      if (!SORT_KEY_RE.test(key)) throw new UsageError(`Invalid --sort key '${key}': expected an image attribute or property name`);
       return { key, desc: direction === 'desc' };
     });
 }
@@ -92,12 +90,17 @@ export async function listImages(ctx: CommandContext, opts: ListOptions): Promis
   const query: ImageListQuery = {};
   const visibility = visibilityFlag(opts);
   if (visibility) query.visibility = visibility;
-  if (opts.name !== undefined) query.name = opts.name;
-  if (opts.status !== undefined) query.status = opts.status;
-  if (opts.memberStatus !== undefined) query.member_status = opts.memberStatus;
+  // Empty filters are no filters, as in the openstack client (`--name ''` lists everything).
+  if (opts.name) query.name = opts.name;
+  if (opts.status) query.status = opts.status;
+  if (opts.memberStatus) query.member_status = oneOf('--member-status', opts.memberStatus, MEMBER_STATUSES);
   if (opts.tag?.length) query.tag = opts.tag;
   if (opts.hidden) query.os_hidden = true;
-  if (opts.limit !== undefined) query.limit = wholeNumber('--limit', opts.limit, 1);
+  // --limit 0 means no limit, as in the openstack client.
+  if (opts.limit !== undefined) {
+    const limit = wholeNumber('--limit', opts.limit, 0);
+    if (limit > 0) query.limit = limit;
+  }
 
   const images = await ctx.images();
   if (opts.marker !== undefined) query.marker = (await images.find(opts.marker, ctx.signal)).id;

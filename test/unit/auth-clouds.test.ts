@@ -2,42 +2,18 @@
 // file, run through the real bin/img against the fake cloud.
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ADMIN_APPCRED_ID, FakeCloud, type RecordedRequest } from '../helpers/fake-cloud.js';
-import { runImg, type ImgResult } from '../helpers/run-img.js';
-
-const TOKEN_PATH = '/identity/v3/auth/tokens';
-
-const tokenPosts = (reqs: RecordedRequest[]) => reqs.filter((q) => q.method === 'POST' && q.path === TOKEN_PATH);
-const glance = (reqs: RecordedRequest[]) => reqs.filter((q) => q.service === 'image');
-const authBody = (q: RecordedRequest | undefined): unknown => JSON.parse((q ?? assert.fail('no token request')).body.toString('utf8'));
-
-function oneLine(r: ImgResult): string {
-  const lines = r.stderr.split('\n').filter(Boolean);
-  assert.equal(lines.length, 1, `expected one stderr line, got:\n${r.stderr}`);
-  assert.match(lines[0]!, /^img: /);
-  return lines[0]!.slice('img: '.length);
-}
-
-function assertOk(r: ImgResult): void {
-  assert.equal(r.code, 0, `exit ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
-  assert.equal(r.stderr, '');
-}
-
-const ADMIN_BODY = {
-  auth: {
-    identity: { methods: ['password'], password: { user: { name: 'admin', domain: { name: 'Default' }, password: 'secret' } } },
-    scope: { project: { name: 'admin', domain: { name: 'Default' } } },
-  },
-};
+import { ADMIN_PASSWORD_AUTH, TempDirs, assertOk, authBody, during, glance, oneLine, tokenPosts } from '../helpers/expect.js';
+import { ADMIN_APPCRED_ID, FakeCloud } from '../helpers/fake-cloud.js';
+import { runImg } from '../helpers/run-img.js';
 
 describe('clouds.yaml', () => {
   let cloud: FakeCloud;
   /** Fresh per test: HOME (with .config/openstack), and a separate working directory. */
   let home: string;
   let work: string;
+  const temp = new TempDirs();
 
   before(async () => {
     cloud = await FakeCloud.start({ regions: ['RegionOne', 'RegionTwo'] });
@@ -48,12 +24,11 @@ describe('clouds.yaml', () => {
     await cloud.close();
   });
   beforeEach(async () => {
-    home = await mkdtemp(path.join(tmpdir(), 'img-clouds-home-'));
-    work = await mkdtemp(path.join(tmpdir(), 'img-clouds-cwd-'));
+    home = await temp.make('img-clouds-home-');
+    work = await temp.make('img-clouds-cwd-');
   });
   afterEach(async () => {
-    await rm(home, { recursive: true, force: true });
-    await rm(work, { recursive: true, force: true });
+    await temp.removeAll();
   });
 
   /** A cloud entry (YAML) for user admin of project admin. */
@@ -74,18 +49,15 @@ ${extra}`;
     return file;
   }
 
-  async function run(args: string[], env: Record<string, string | undefined> = {}, cwd = work) {
-    const start = cloud.requests.length;
-    const r = await runImg(args, { env: { HOME: home, ...env }, cwd });
-    return { r, reqs: cloud.requests.slice(start) };
-  }
+  const run = (args: string[], env: Record<string, string | undefined> = {}, cwd = work) =>
+    during(cloud, () => runImg(args, { env: { HOME: home, ...env }, cwd }));
 
   test('OS_CLOUD with clouds.yaml in the working directory', async () => {
     await writeFile(path.join(work, 'clouds.yaml'), `clouds:\n${adminCloud('work-cloud')}${adminCloud('spare')}`);
     const { r, reqs } = await run(['list', '-f', 'value', '-c', 'Name'], { OS_CLOUD: 'work-cloud' });
     assertOk(r);
     assert.equal(r.stdout, 'cirros\n');
-    assert.deepEqual(authBody(tokenPosts(reqs)[0]), ADMIN_BODY);
+    assert.deepEqual(authBody(tokenPosts(reqs)[0]), ADMIN_PASSWORD_AUTH);
     assert.deepEqual(glance(reqs).map((q) => q.endpoint), ['RegionOne/public']);
   });
 
@@ -93,7 +65,7 @@ ${extra}`;
     await writeUserFile('clouds.yaml', `clouds:\n${adminCloud('home-cloud')}${adminCloud('other', '    region_name: RegionTwo\n')}`);
     const { r, reqs } = await run(['--os-cloud', 'other', 'list', '-f', 'value', '-c', 'Name'], { OS_CLOUD: 'home-cloud' });
     assertOk(r);
-    assert.deepEqual(authBody(tokenPosts(reqs)[0]), ADMIN_BODY);
+    assert.deepEqual(authBody(tokenPosts(reqs)[0]), ADMIN_PASSWORD_AUTH);
     assert.deepEqual(glance(reqs).map((q) => q.endpoint), ['RegionTwo/public']);
   });
 
@@ -103,7 +75,7 @@ ${extra}`;
     await writeFile(path.join(work, 'clouds.yaml'), `clouds:\n  named:\n    auth:\n      auth_url: http://127.0.0.1:9/v3\n`);
     const { r, reqs } = await run(['list', '-f', 'value', '-c', 'Name'], { OS_CLIENT_CONFIG_FILE: elsewhere, OS_CLOUD: 'named' });
     assertOk(r);
-    assert.deepEqual(authBody(tokenPosts(reqs)[0]), ADMIN_BODY);
+    assert.deepEqual(authBody(tokenPosts(reqs)[0]), ADMIN_PASSWORD_AUTH);
   });
 
   test('secure.yaml is merged: the password only there', async () => {
@@ -111,14 +83,14 @@ ${extra}`;
     await writeUserFile('secure.yaml', 'clouds:\n  split:\n    auth:\n      password: secret\n');
     const { r, reqs } = await run(['list', '-f', 'value', '-c', 'Name'], { OS_CLOUD: 'split' });
     assertOk(r);
-    assert.deepEqual(authBody(tokenPosts(reqs)[0]), ADMIN_BODY);
+    assert.deepEqual(authBody(tokenPosts(reqs)[0]), ADMIN_PASSWORD_AUTH);
   });
 
   test('a single cloud is used without naming it', async () => {
     await writeUserFile('clouds.yaml', `clouds:\n${adminCloud('only')}`);
     const { r, reqs } = await run(['list', '-f', 'value', '-c', 'Name']);
     assertOk(r);
-    assert.deepEqual(authBody(tokenPosts(reqs)[0]), ADMIN_BODY);
+    assert.deepEqual(authBody(tokenPosts(reqs)[0]), ADMIN_PASSWORD_AUTH);
   });
 
   test('an undefined cloud name: exit 2 naming it, the file and the defined clouds; no request', async () => {

@@ -6,50 +6,16 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
-  ADMIN_APPCRED_ID, ADMIN_PROJECT_ID, ADMIN_USER_ID, FakeCloud, type RecordedRequest,
-} from '../helpers/fake-cloud.js';
+  ADMIN_PASSWORD_AUTH, REQUEST_ID, TOKEN_PATH, assertOk, authBody, during, glance, oneLine, tokenPosts, withTempDir,
+} from '../helpers/expect.js';
+import { ADMIN_APPCRED_ID, ADMIN_PROJECT_ID, ADMIN_USER_ID, FakeCloud } from '../helpers/fake-cloud.js';
 import { IMG_BIN, REPO_ROOT } from '../helpers/paths.js';
 import { runImg, type ImgResult } from '../helpers/run-img.js';
 
-const TOKEN_PATH = '/identity/v3/auth/tokens';
 /** script(1), to run img on a pseudo-terminal. */
 const SCRIPT = ['/usr/bin/script', '/bin/script'].find((p) => existsSync(p));
-const REQUEST_ID = /\(Request-ID: req-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\)/;
-
-/** Requests the cloud received while `fn` ran. */
-async function during(cloud: FakeCloud, fn: () => Promise<ImgResult>): Promise<{ r: ImgResult; reqs: RecordedRequest[] }> {
-  const start = cloud.requests.length;
-  const r = await fn();
-  return { r, reqs: cloud.requests.slice(start) };
-}
-
-const tokenPosts = (reqs: RecordedRequest[]) => reqs.filter((q) => q.method === 'POST' && q.path === TOKEN_PATH);
-const glance = (reqs: RecordedRequest[]) => reqs.filter((q) => q.service === 'image');
-const authBody = (q: RecordedRequest | undefined): unknown => JSON.parse((q ?? assert.fail('no token request')).body.toString('utf8'));
-
-/** The single stderr line of a failed run, without the `img: ` prefix. */
-function oneLine(r: ImgResult): string {
-  const lines = r.stderr.split('\n').filter(Boolean);
-  assert.equal(lines.length, 1, `expected one stderr line, got:\n${r.stderr}`);
-  assert.match(lines[0]!, /^img: /);
-  return lines[0]!.slice('img: '.length);
-}
-
-function assertOk(r: ImgResult): void {
-  assert.equal(r.code, 0, `exit ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
-  assert.equal(r.stderr, '');
-}
-
-const PASSWORD_BODY = {
-  auth: {
-    identity: { methods: ['password'], password: { user: { name: 'admin', domain: { name: 'Default' }, password: 'secret' } } },
-    scope: { project: { name: 'admin', domain: { name: 'Default' } } },
-  },
-};
 
 describe('openrc password auth', () => {
   let cloud: FakeCloud;
@@ -69,7 +35,7 @@ describe('openrc password auth', () => {
     assert.equal(r.stdout, `${imageId} cirros active\n`);
     const posts = tokenPosts(reqs);
     assert.equal(posts.length, 1);
-    assert.deepEqual(authBody(posts[0]), PASSWORD_BODY);
+    assert.deepEqual(authBody(posts[0]), ADMIN_PASSWORD_AUTH);
     assert.equal(posts[0]!.headers['content-type'], 'application/json');
     const g = glance(reqs);
     assert.equal(g.length, 1);
@@ -109,7 +75,7 @@ describe('openrc password auth', () => {
     const env = { ...cloud.env('admin'), OS_USER_DOMAIN_NAME: undefined, OS_PROJECT_DOMAIN_NAME: undefined, OS_DOMAIN_NAME: 'Default' };
     const { r, reqs } = await during(cloud, () => runImg(['list', '-f', 'value'], { env }));
     assertOk(r);
-    assert.deepEqual(authBody(tokenPosts(reqs)[0]), PASSWORD_BODY);
+    assert.deepEqual(authBody(tokenPosts(reqs)[0]), ADMIN_PASSWORD_AUTH);
   });
 
   test('no project: an unscoped request, then a clear error about the missing catalog (exit 2, no Glance request)', async () => {
@@ -130,7 +96,7 @@ describe('openrc password auth', () => {
     const env = { ...cloud.env('admin'), OS_PROJECT_NAME: undefined, OS_TENANT_NAME: 'admin' };
     const { r, reqs } = await during(cloud, () => runImg(['list', '-f', 'value'], { env }));
     assertOk(r);
-    assert.deepEqual(authBody(tokenPosts(reqs)[0]), PASSWORD_BODY);
+    assert.deepEqual(authBody(tokenPosts(reqs)[0]), ADMIN_PASSWORD_AUTH);
   });
 
   test('without domains the default domain ID is used; OS_DEFAULT_DOMAIN changes it', async () => {
@@ -229,7 +195,7 @@ describe('openrc password auth', () => {
     for (const input of ['secret\nsecond line\n', 'secret\r\nsecond line\r\n', 'secret']) {
       const { r, reqs } = await during(cloud, () => runImg(['--password-stdin', 'list', '-f', 'value'], { env, input }));
       assertOk(r);
-      assert.deepEqual(authBody(tokenPosts(reqs)[0]), PASSWORD_BODY);
+      assert.deepEqual(authBody(tokenPosts(reqs)[0]), ADMIN_PASSWORD_AUTH);
     }
   });
 
@@ -237,7 +203,7 @@ describe('openrc password auth', () => {
     const env = { ...cloud.env('admin'), OS_PASSWORD: 'stale-password' };
     const { r, reqs } = await during(cloud, () => runImg(['--password-stdin', 'list', '-f', 'value'], { env, input: 'secret\n' }));
     assertOk(r);
-    assert.deepEqual(authBody(tokenPosts(reqs)[0]), PASSWORD_BODY);
+    assert.deepEqual(authBody(tokenPosts(reqs)[0]), ADMIN_PASSWORD_AUTH);
   });
 
   test('--password-stdin with empty stdin, or with --file -: exit 2 before any request', async () => {
@@ -253,8 +219,7 @@ describe('openrc password auth', () => {
   });
 
   test('no OS_PASSWORD on a terminal: a Password: prompt without echo; Ctrl-C there exits 130', { skip: SCRIPT ? false : 'needs script(1) for a pty' }, async () => {
-    const home = await mkdtemp(path.join(tmpdir(), 'img-auth-env-'));
-    try {
+    await withTempDir('img-auth-env-', async (home) => {
       const env: Record<string, string> = {
         ...cloud.env('admin'), PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: home, TERM: 'dumb', IMG_NO_TOKEN_CACHE: '1',
       };
@@ -262,14 +227,12 @@ describe('openrc password auth', () => {
       const typed = await during(cloud, async () => onTerminal(['list', '-f', 'value', '-c', 'Name'], env, 'secret\r'));
       assert.equal(typed.r.code, 0, typed.r.stdout);
       assert.equal(typed.r.stdout, 'Password: \r\ncirros\r\n', 'the password is not echoed');
-      assert.deepEqual(authBody(tokenPosts(typed.reqs)[0]), PASSWORD_BODY);
+      assert.deepEqual(authBody(tokenPosts(typed.reqs)[0]), ADMIN_PASSWORD_AUTH);
       const cancelled = await during(cloud, async () => onTerminal(['list'], env, '\u0003'));
       assert.equal(cancelled.r.code, 130);
       assert.equal(cancelled.r.stdout, 'Password: \r\nimg: Interrupted at the password prompt\r\n');
       assert.equal(cancelled.reqs.length, 0);
-    } finally {
-      await rm(home, { recursive: true, force: true });
-    }
+    });
   });
 
   test('flags win over the environment', async () => {
@@ -277,7 +240,7 @@ describe('openrc password auth', () => {
     const args = ['--os-project-name', 'admin', '--os-username', 'admin', '--os-auth-url', cloud.authUrl, 'list', '-f', 'value'];
     const { r, reqs } = await during(cloud, () => runImg(args, { env }));
     assertOk(r);
-    assert.deepEqual(authBody(tokenPosts(reqs)[0]), PASSWORD_BODY);
+    assert.deepEqual(authBody(tokenPosts(reqs)[0]), ADMIN_PASSWORD_AUTH);
   });
 
   test('OS_REGION_NAME and --os-region-name pick the region\'s image endpoint', async () => {
@@ -370,8 +333,7 @@ describe('openrc password auth', () => {
   });
 
   test('OS_INSECURE=true warns on stderr on every run (cached token or not), stdout unchanged', async () => {
-    const home = await mkdtemp(path.join(tmpdir(), 'img-auth-env-'));
-    try {
+    await withTempDir('img-auth-env-', async (home) => {
       const env = { ...cloud.env('admin'), OS_INSECURE: 'true', HOME: home };
       const warning = 'img: warning: TLS certificate verification is disabled (--insecure / OS_INSECURE)\n';
       const first = await during(cloud, () => runImg(['list', '-f', 'value'], { env }));
@@ -383,9 +345,7 @@ describe('openrc password auth', () => {
         assert.equal(r.stderr, warning);
         assert.equal(r.stdout, `${imageId} cirros active\n`);
       }
-    } finally {
-      await rm(home, { recursive: true, force: true });
-    }
+    });
   });
 
   test('--insecure with --os-cacert: exit 2, one line, no warning, no request', async () => {

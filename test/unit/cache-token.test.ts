@@ -2,23 +2,14 @@
 // makes concurrent processes send one token request, and `img token issue|revoke`.
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmod, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { TOKEN_PATH, TempDirs, assertOk, during, glance, tokenPosts } from '../helpers/expect.js';
 import { DEFAULT_USERS, FakeCloud, type RecordedRequest } from '../helpers/fake-cloud.js';
 import { runImg, type ImgResult } from '../helpers/run-img.js';
 
-const TOKEN_PATH = '/identity/v3/auth/tokens';
 const PASSWORD = 'Ca5h-Pa55word-Zq81';
 const APP_SECRET = 'Ca5h-AppCred-Secret-Wt44';
-
-const tokenPosts = (reqs: RecordedRequest[]) => reqs.filter((q) => q.method === 'POST' && q.path === TOKEN_PATH);
-const glance = (reqs: RecordedRequest[]) => reqs.filter((q) => q.service === 'image');
-
-function assertOk(r: ImgResult): void {
-  assert.equal(r.code, 0, `exit ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
-  assert.equal(r.stderr, '');
-}
 
 const USERS = [
   ...DEFAULT_USERS,
@@ -31,6 +22,7 @@ const USERS = [
 function suite(name: string, opts: { tokenTtlSeconds?: number }, body: (ctx: Ctx) => void): void {
   describe(name, () => {
     const ctx = {} as Ctx;
+    const temp = new TempDirs();
     before(async () => {
       ctx.cloud = await FakeCloud.start({ users: USERS, tokenTtlSeconds: opts.tokenTtlSeconds });
       ctx.cloud.addImage({ name: 'cirros', visibility: 'public' }, Buffer.from('x'));
@@ -40,21 +32,17 @@ function suite(name: string, opts: { tokenTtlSeconds?: number }, body: (ctx: Ctx
       await ctx.cloud.close();
     });
     beforeEach(async () => {
-      ctx.home = await mkdtemp(path.join(tmpdir(), 'img-cache-home-'));
+      ctx.home = await temp.make('img-cache-home-');
       // Deliberately not $HOME/.cache: the cache must follow XDG_CACHE_HOME.
-      ctx.cacheHome = await mkdtemp(path.join(tmpdir(), 'img-cache-xdg-'));
+      ctx.cacheHome = await temp.make('img-cache-xdg-');
     });
     afterEach(async () => {
-      await rm(ctx.home, { recursive: true, force: true });
-      await rm(ctx.cacheHome, { recursive: true, force: true });
+      await temp.removeAll();
     });
     ctx.dir = () => path.join(ctx.cacheHome, 'img');
     ctx.files = async () => (await readdir(ctx.dir()).catch(() => [] as string[])).filter((f) => f.endsWith('.json')).sort();
-    ctx.run = async (args, env = {}, extra = {}) => {
-      const start = ctx.cloud.requests.length;
-      const r = await runImg(args, { env: { ...ctx.cloud.env('carol'), HOME: ctx.home, XDG_CACHE_HOME: ctx.cacheHome, ...env }, ...extra });
-      return { r, reqs: ctx.cloud.requests.slice(start) };
-    };
+    ctx.run = (args, env = {}, extra = {}) =>
+      during(ctx.cloud, () => runImg(args, { env: { ...ctx.cloud.env('carol'), HOME: ctx.home, XDG_CACHE_HOME: ctx.cacheHome, ...env }, ...extra }));
     body(ctx);
   });
 }

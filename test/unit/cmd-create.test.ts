@@ -3,42 +3,20 @@
 // or unverifiable upload (--keep-partial).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { FakeCloud, type InjectContext, type RecordedRequest } from '../helpers/fake-cloud.js';
-import { runImg, type ImgResult } from '../helpers/run-img.js';
+import { TempDirs, UUID, img, jsonBody, md5, sent, sha512, type ImgRun } from '../helpers/expect.js';
+import { FakeCloud, type InjectContext } from '../helpers/fake-cloud.js';
 import { SEED_FIELDS, fieldTable, propertiesCell } from '../helpers/tables.js';
 
-const ENDPOINT = '/regionone/image-public';
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const REQ_ID = 'req-0b6f1d2c-3e4a-4b5c-8d6e-7f8091a2b3c4';
 
-interface Run extends ImgResult {
-  calls: RecordedRequest[];
-  all: RecordedRequest[];
-}
-
-async function img(cloud: FakeCloud, args: string[], opts: { input?: string | Buffer } = {}): Promise<Run> {
-  const from = cloud.requests.length;
-  const r = await runImg(args, { env: cloud.env('admin'), ...opts });
-  const all = cloud.requests.slice(from);
-  const calls = all
-    .filter((q) => q.service === 'image')
-    .map((q) => ({ ...q, path: q.path.startsWith(`${ENDPOINT}/`) ? q.path.slice(ENDPOINT.length) : q.path }));
-  return { ...r, calls, all };
-}
-
-const sent = (r: Run): string[] => r.calls.map((c) => `${c.method} ${c.path}`);
-const jsonBody = (q: RecordedRequest): unknown => JSON.parse(q.body.toString('utf8'));
-const md5 = (b: Buffer): string => createHash('md5').update(b).digest('hex');
-const sha512 = (b: Buffer): string => createHash('sha512').update(b).digest('hex');
 const namesOnServer = (cloud: FakeCloud): (string | null)[] => [...cloud.images.values()].map((i) => i.name);
 
 /** The id img generated for the image: the one in its POST body. */
-function postedId(r: Run): string {
+function postedId(r: ImgRun): string {
   const post = r.calls.find((c) => c.method === 'POST' && c.path === '/v2/images');
   assert.ok(post, 'a POST /v2/images was sent');
   const id = (jsonBody(post) as { id: string }).id;
@@ -62,16 +40,17 @@ describe('img create', () => {
   let dir: string;
   let file: string;
   let data: Buffer;
+  const temp = new TempDirs();
   before(async () => {
     cloud = await FakeCloud.start();
-    dir = await mkdtemp(path.join(tmpdir(), 'img-create-'));
+    dir = await temp.make('img-create-');
     data = randomBytes(70_000);
     file = path.join(dir, 'disk.raw');
     await writeFile(file, data);
   });
   after(async () => {
     await cloud.close();
-    await rm(dir, { recursive: true, force: true });
+    await temp.removeAll();
   });
 
   test('without --file: raw/bare defaults, a queued image, and stdin is never sent', async () => {

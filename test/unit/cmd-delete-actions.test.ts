@@ -4,27 +4,8 @@
 // with their HTTP status and request id.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEMO_PROJECT_ID, FakeCloud, type RecordedRequest } from '../helpers/fake-cloud.js';
-import { runImg, type ImgResult } from '../helpers/run-img.js';
-
-const ENDPOINT = '/regionone/image-public';
-const REQUEST_ID = /\(Request-ID: req-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\)/;
-
-interface Run extends ImgResult {
-  calls: RecordedRequest[];
-}
-
-async function img(cloud: FakeCloud, args: string[], user = 'admin'): Promise<Run> {
-  const from = cloud.requests.length;
-  const r = await runImg(args, { env: cloud.env(user) });
-  const calls = cloud.requests
-    .slice(from)
-    .filter((q) => q.service === 'image')
-    .map((q) => ({ ...q, path: q.path.startsWith(`${ENDPOINT}/`) ? q.path.slice(ENDPOINT.length) : q.path }));
-  return { ...r, calls };
-}
-
-const sent = (r: Run): string[] => r.calls.map((c) => `${c.method} ${c.path}`);
+import { REQUEST_ID, img, sent } from '../helpers/expect.js';
+import { DEMO_PROJECT_ID, FakeCloud } from '../helpers/fake-cloud.js';
 
 describe('img delete', () => {
   let cloud: FakeCloud;
@@ -136,7 +117,7 @@ describe('img deactivate / reactivate', () => {
       }
       return false;
     });
-    const r = await img(cloud, ['deactivate', 'demo-image'], 'demo');
+    const r = await img(cloud, ['deactivate', 'demo-image'], { user: 'demo' });
     remove();
     assert.equal(r.stdout, '');
     const lines = r.stderr.split('\n');

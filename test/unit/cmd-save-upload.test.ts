@@ -2,36 +2,15 @@
 // every byte) and `img upload` (data into a queued image, verified).
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { FakeCloud, type RecordedRequest } from '../helpers/fake-cloud.js';
-import { runImg, type ImgResult } from '../helpers/run-img.js';
+import { IMAGE_ENDPOINT_PATH, TempDirs, UUID_PATTERN, img, md5, sent, sha512, type ImgRun } from '../helpers/expect.js';
+import { FakeCloud } from '../helpers/fake-cloud.js';
 import { fieldTable } from '../helpers/tables.js';
 
-const ENDPOINT = '/regionone/image-public';
-const REQUEST_ID = 'req-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
-
-interface Run extends ImgResult {
-  calls: RecordedRequest[];
-  all: RecordedRequest[];
-}
-
-async function img(cloud: FakeCloud, args: string[], opts: { user?: string; input?: Buffer } = {}): Promise<Run> {
-  const from = cloud.requests.length;
-  const r = await runImg(args, { env: cloud.env(opts.user ?? 'admin'), input: opts.input });
-  const all = cloud.requests.slice(from);
-  const calls = all
-    .filter((q) => q.service === 'image')
-    .map((q) => ({ ...q, path: q.path.startsWith(`${ENDPOINT}/`) ? q.path.slice(ENDPOINT.length) : q.path }));
-  return { ...r, calls, all };
-}
-
-const sent = (r: Run): string[] => r.calls.map((c) => `${c.method} ${c.path}`);
-const md5 = (b: Buffer): string => createHash('md5').update(b).digest('hex');
-const sha512 = (b: Buffer): string => createHash('sha512').update(b).digest('hex');
+const REQUEST_ID = `req-${UUID_PATTERN}`;
 
 describe('img save', () => {
   let cloud: FakeCloud;
@@ -39,12 +18,13 @@ describe('img save', () => {
   let data: Buffer;
   let id: string;
   let dest: string;
-  const fileGets = (r: Run) => r.calls.filter((c) => c.method === 'GET' && c.path === `/v2/images/${id}/file`);
+  const temp = new TempDirs();
+  const fileGets = (r: ImgRun) => r.calls.filter((c) => c.method === 'GET' && c.path === `/v2/images/${id}/file`);
 
   /** Answers GET …/file of the image with `body` under the full Content-Length, then (if short) drops the connection. */
   function serveFile(body: Buffer): () => void {
     return cloud.inject((req, res, ctx) => {
-      if (req.method !== 'GET' || ctx.url.pathname !== `${ENDPOINT}/v2/images/${id}/file`) return false;
+      if (req.method !== 'GET' || ctx.url.pathname !== `${IMAGE_ENDPOINT_PATH}/v2/images/${id}/file`) return false;
       res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': String(data.length) });
       if (body.length >= data.length) {
         res.end(body);
@@ -58,7 +38,7 @@ describe('img save', () => {
 
   before(async () => {
     cloud = await FakeCloud.start();
-    dir = await mkdtemp(path.join(tmpdir(), 'img-save-'));
+    dir = await temp.make('img-save-');
     data = randomBytes(300_000);
     id = cloud.addImage({ name: 'ubuntu', visibility: 'public' }, data).id;
   });
@@ -70,7 +50,7 @@ describe('img save', () => {
   after(async () => {
     assert.deepEqual(cloud.errors, []);
     await cloud.close();
-    await rm(dir, { recursive: true, force: true });
+    await temp.removeAll();
   });
 
   test('--file: the exact bytes, no leftover .partial, the usual file mode', async () => {
@@ -197,14 +177,15 @@ describe('img save', () => {
 describe('img upload', () => {
   let cloud: FakeCloud;
   let dir: string;
+  const temp = new TempDirs();
   before(async () => {
     cloud = await FakeCloud.start();
-    dir = await mkdtemp(path.join(tmpdir(), 'img-upload-'));
+    dir = await temp.make('img-upload-');
   });
   after(async () => {
     assert.deepEqual(cloud.errors, []);
     await cloud.close();
-    await rm(dir, { recursive: true, force: true });
+    await temp.removeAll();
   });
 
   test('into a queued image from a file: active, verified, the bytes sent as they are', async () => {

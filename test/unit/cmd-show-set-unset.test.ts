@@ -5,41 +5,15 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { FakeCloud, type RecordedRequest } from '../helpers/fake-cloud.js';
+import { golden, img, jsonBody, sent } from '../helpers/expect.js';
+import { FakeCloud } from '../helpers/fake-cloud.js';
 import { FIXTURES } from '../helpers/paths.js';
-import { runImg, type ImgResult } from '../helpers/run-img.js';
 import { SEED_FIELDS } from '../helpers/tables.js';
 
-const ENDPOINT = '/regionone/image-public';
 const PATCH_TYPE = 'application/openstack-images-v2.1-json-patch';
 const UBUNTU_ID = '535c0cb4-d1f1-432a-a61e-fe6e81f32db8';
 
-interface Run extends ImgResult {
-  calls: RecordedRequest[];
-  all: RecordedRequest[];
-}
-
-async function img(cloud: FakeCloud, args: string[]): Promise<Run> {
-  const from = cloud.requests.length;
-  const r = await runImg(args, { env: cloud.env('admin') });
-  const all = cloud.requests.slice(from);
-  const calls = all
-    .filter((q) => q.service === 'image')
-    .map((q) => ({ ...q, path: q.path.startsWith(`${ENDPOINT}/`) ? q.path.slice(ENDPOINT.length) : q.path }));
-  return { ...r, calls, all };
-}
-
-const sent = (r: Run): string[] => r.calls.map((c) => `${c.method} ${c.path}`);
-const jsonBody = (q: RecordedRequest): unknown => JSON.parse(q.body.toString('utf8'));
 const snapshot = (cloud: FakeCloud, id: string): string => JSON.stringify(cloud.images.get(id));
-
-function golden(name: string): string {
-  const file = path.join(FIXTURES, 'output', 'show-formats.json');
-  const cases = (JSON.parse(readFileSync(file, 'utf8')) as { cases: { name: string; expected: string }[] }).cases;
-  const c = cases.find((x) => x.name === name);
-  assert.ok(c, name);
-  return c.expected;
-}
 
 describe('img show', () => {
   let cloud: FakeCloud;
@@ -64,7 +38,7 @@ describe('img show', () => {
     for (const r of [byId, byName]) {
       assert.equal(r.stderr, '');
       assert.equal(r.code, 0);
-      assert.equal(r.stdout, golden('seed-show-table'));
+      assert.equal(r.stdout, golden('show-formats.json', 'seed-show-table'));
     }
     assert.deepEqual(sent(byId), [`GET /v2/images/${UBUNTU_ID}`]);
     assert.deepEqual(sent(byName), ['GET /v2/images?name=Ubuntu18&limit=1000']);
@@ -125,8 +99,8 @@ describe('img show', () => {
       const r = await img(cloud, ['show', 'Ubuntu18', '-f', format]);
       assert.equal(r.code, 0, r.stderr);
       const [from, to] = reorder[format]!;
-      const expected = golden(`seed-show-${format}`).replace(from, to);
-      assert.ok(format === 'yaml' || expected !== golden(`seed-show-${format}`));
+      const expected = golden('show-formats.json', `seed-show-${format}`).replace(from, to);
+      assert.ok(format === 'yaml' || expected !== golden('show-formats.json', `seed-show-${format}`));
       assert.equal(r.stdout, expected, format);
     }
     const prefixed = await img(cloud, ['show', 'Ubuntu18', '-f', 'shell', '--prefix', 'img_', '-c', 'status', '-c', 'id']);

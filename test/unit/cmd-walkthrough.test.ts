@@ -3,17 +3,14 @@
 // its exit codes, and every request Glance received.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { TempDirs, UUID, img, md5, sent, sha512 } from '../helpers/expect.js';
 import { ADMIN_PROJECT_ID, FakeCloud, type RecordedRequest } from '../helpers/fake-cloud.js';
 import { FIXTURES } from '../helpers/paths.js';
-import { runImg, type ImgResult } from '../helpers/run-img.js';
 import { SEED_FIELDS, fieldTable, propertiesCell, tableRows } from '../helpers/tables.js';
 
-const ENDPOINT = '/regionone/image-public';
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const SEED_UBUNTU_ID = '535c0cb4-d1f1-432a-a61e-fe6e81f32db8';
 const SEED_CIRROS_ID = 'f600dc9b-821b-4c70-8968-666108d3f72a';
 
@@ -60,37 +57,17 @@ const SEED_LIST_AFTER_DELETE = [
   '+--------------------------------------+----------+--------+',
 ].join('\n') + '\n';
 
-interface Run extends ImgResult {
-  /** Requests to Glance during the run, paths relative to the catalog's public image endpoint. */
-  calls: RecordedRequest[];
-  /** Every request (Keystone included) during the run. */
-  all: RecordedRequest[];
-}
-
-async function img(cloud: FakeCloud, args: string[], opts: { cwd?: string; input?: string | Buffer } = {}): Promise<Run> {
-  const from = cloud.requests.length;
-  const r = await runImg(args, { env: cloud.env('admin'), ...opts });
-  const all = cloud.requests.slice(from);
-  const calls = all
-    .filter((q) => q.service === 'image')
-    .map((q) => ({ ...q, path: q.path.startsWith(`${ENDPOINT}/`) ? q.path.slice(ENDPOINT.length) : q.path }));
-  return { ...r, calls, all };
-}
-
-const sent = (r: Run): string[] => r.calls.map((c) => `${c.method} ${c.path}`);
-const md5 = (b: Buffer): string => createHash('md5').update(b).digest('hex');
-const sha512 = (b: Buffer): string => createHash('sha512').update(b).digest('hex');
-
 describe('seed walkthrough: openstack image create/list/show/deactivate/reactivate/delete', () => {
   let cloud: FakeCloud;
   let dir: string;
+  const temp = new TempDirs();
   before(async () => {
     cloud = await FakeCloud.start();
-    dir = await mkdtemp(path.join(tmpdir(), 'img-walk-'));
+    dir = await temp.make('img-walk-');
   });
   after(async () => {
     await cloud.close();
-    await rm(dir, { recursive: true, force: true });
+    await temp.removeAll();
   });
 
   test('create Ubuntu18 --file … --disk-format qcow2 --container-format bare --public, then the rest of the seed', async () => {

@@ -3,30 +3,17 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { FakeCloud, type InjectHandler, type RecordedRequest } from '../helpers/fake-cloud.js';
+import { TempDirs, during, glance, oneLine, sha256, tokenPosts } from '../helpers/expect.js';
+import { FakeCloud, type InjectHandler } from '../helpers/fake-cloud.js';
 import { IMG_BIN } from '../helpers/paths.js';
-import { runImg, type ImgResult, type RunImgOptions } from '../helpers/run-img.js';
+import { runImg, type RunImgOptions } from '../helpers/run-img.js';
 
 const PASSWORD = 'Dbg-Pa55w0rd-Kq93';
 const APP_SECRET = 'Dbg-AppCred-S3cret-Lm27';
-const TOKEN_PATH = '/identity/v3/auth/tokens';
 /** Retries in a few milliseconds instead of 0.5 s·2ⁿ (see src/cli/run.ts). */
 const FAST = { IMG_RETRY_BASE_MS: '1' };
-
-const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
-const tokenPosts = (reqs: RecordedRequest[]) => reqs.filter((q) => q.method === 'POST' && q.path === TOKEN_PATH);
-const glance = (reqs: RecordedRequest[]) => reqs.filter((q) => q.service === 'image');
-
-function oneLine(r: ImgResult): string {
-  const lines = r.stderr.split('\n').filter(Boolean);
-  assert.equal(lines.length, 1, `expected one stderr line, got:\n${r.stderr}`);
-  assert.match(lines[0]!, /^img: /);
-  return lines[0]!.slice('img: '.length);
-}
 
 /** A hook answering Glance requests (optionally only `method`) with a fixed response, `times` times (default: always). */
 function answer(status: number, headers: Record<string, string>, body: string, opts: { method?: string; times?: number } = {}): InjectHandler {
@@ -47,7 +34,7 @@ describe('--debug and secrets', () => {
   let cloud: FakeCloud;
   let imageId: string;
   const captured: { label: string; stdout: string; stderr: string }[] = [];
-  const scratch: string[] = [];
+  const temp = new TempDirs();
 
   before(async () => {
     cloud = await FakeCloud.start({
@@ -61,21 +48,16 @@ describe('--debug and secrets', () => {
   after(async () => {
     assert.deepEqual(cloud.errors, []);
     await cloud.close();
-    for (const d of scratch) await rm(d, { recursive: true, force: true });
+    await temp.removeAll();
   });
 
-  async function tempDir(): Promise<string> {
-    const d = await mkdtemp(path.join(tmpdir(), 'img-debug-'));
-    scratch.push(d);
-    return d;
-  }
+  const tempDir = (): Promise<string> => temp.make('img-debug-');
 
   /** Runs img, records its output for the secrets scan, returns it with the requests it caused. */
   async function run(label: string, args: string[], env: Record<string, string | undefined> = cloud.env('ops'), opts: RunImgOptions = {}) {
-    const start = cloud.requests.length;
-    const r = await runImg(args, { ...opts, env: { ...env, ...opts.env } });
-    captured.push({ label, stdout: r.stdout, stderr: r.stderr });
-    return { r, reqs: cloud.requests.slice(start) };
+    const ran = await during(cloud, () => runImg(args, { ...opts, env: { ...env, ...opts.env } }));
+    captured.push({ label, stdout: ran.r.stdout, stderr: ran.r.stderr });
+    return ran;
   }
 
   /** A token straight from Keystone (not through img, so img never printed it). */
