@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { ConflictError, ImgError, InterruptedError } from '../errors.js';
+import { setTimeout as delay } from 'node:timers/promises';
+import { ConflictError, ConnectionError, ImgError, InterruptedError, ResourceNotFoundError } from '../errors.js';
+import { failedRequest, networkErrorCode } from '../http/errors.js';
 import type { Image, ImagesApi } from '../services/glance.js';
 import { UploadSource, verifyUpload } from '../services/transfer.js';
 import type { CommandContext, CommandResult } from './context.js';
@@ -41,7 +43,8 @@ export async function createImage(ctx: CommandContext, name: string, opts: Creat
   if (source && progress) source.onProgress = progress.update;
 
   const images = await ctx.images();
-  const created = await createWithId(images, attributes, ctx.signal);
+  // Only an id img made up itself is known to belong to this command (see createWithId).
+  const created = await createWithId(ctx, images, attributes, opts.id === undefined, opts.keepPartial ?? false);
   if (!source) return imageShow(created);
   try {
     await images.upload(created.id, source, ctx.signal);
@@ -88,19 +91,85 @@ function creationAttributes(name: string, opts: CreateOptions): Record<string, u
   return attrs;
 }
 
+/** Re-sends of a create whose answer was lost, paced as the session paces its retries (0.5 s·2ⁿ ±25 %). */
+const CREATE_RETRIES = 5;
+const CREATE_RETRY_BASE_MS = 500;
+
 /**
- * POST the image. If the request is retried after its answer was lost and
- * meets 409 for the id we generated, the image is ours: fetch it.
+ * POST the image. The POST is not idempotent, but the id img generated makes
+ * it safe to send again when the connection broke before the answer came
+ * (reset, closed, refused): a repeat that meets 409 finds the image the first
+ * one made, and takes it, instead of creating a second one. A timeout is not
+ * retried (the server is alive but slow: asking again only adds load).
+ *
+ * When the outcome stays unknown (no answer at all, or interrupted while the
+ * POST was out), the image may exist without img knowing: it is deleted by
+ * its id, which only this command can have used (unless --keep-partial).
+ * None of this applies to an id the user gave with --id: that image may be
+ * someone else's.
  */
-async function createWithId(images: ImagesApi, attributes: Record<string, unknown>, signal: AbortSignal): Promise<Image> {
-  try {
-    return await images.create(attributes, signal);
-  } catch (err) {
-    if (err instanceof ConflictError && typeof attributes['id'] === 'string') {
-      const existing = await images.get(attributes['id'], signal).catch(() => undefined);
-      if (existing && existing.name === attributes['name'] && existing.status === 'queued') return existing;
+async function createWithId(
+  ctx: CommandContext,
+  images: ImagesApi,
+  attributes: Record<string, unknown>,
+  ownId: boolean,
+  keep: boolean,
+): Promise<Image> {
+  const id = String(attributes['id']);
+  let resent = false;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await images.create(attributes, ctx.signal);
+    } catch (err) {
+      if (resent && err instanceof ConflictError) {
+        const existing = await images.get(id, ctx.signal).catch(() => undefined);
+        if (existing && existing.name === attributes['name'] && existing.status === 'queued') return existing;
+      }
+      // Only the POST's own failure (a broken connection, or Ctrl-C while it was out), not
+      // Keystone's when the token it needed could not be had: then the POST never left.
+      if (!ownId || !isCreatePost(err) || !(err instanceof ConnectionError || ctx.signal.aborted)) throw err;
+      if (err instanceof ConnectionError && attempt < CREATE_RETRIES && answerLost(err) && !ctx.signal.aborted) {
+        const base = CREATE_RETRY_BASE_MS * 2 ** attempt;
+        try {
+          await delay(Math.round(base * (0.75 + Math.random() * 0.5)), undefined, { signal: ctx.signal });
+          resent = true;
+          continue;
+        } catch {
+          // Interrupted while waiting: fall through to the clean-up.
+        }
+      }
+      await forgetUnanswered(ctx, images, id, keep);
+      throw err;
     }
-    throw err;
+  }
+}
+
+function isCreatePost(err: unknown): boolean {
+  const req = failedRequest(err);
+  return req?.method === 'POST' && new URL(req.url).pathname.endsWith('/v2/images');
+}
+
+/** A connection that failed before an answer came, other than a timeout, a TLS failure or an abort. */
+function answerLost(err: ConnectionError): boolean {
+  const code = networkErrorCode(err.cause) ?? '';
+  if (code === 'UND_ERR_ABORTED' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return false;
+  return !/CERT|TLS|SSL|SIGNATURE/.test(code);
+}
+
+/** After a create that got no answer: delete the image it may have made (404: it made none). */
+async function forgetUnanswered(ctx: CommandContext, images: ImagesApi, id: string, keep: boolean): Promise<void> {
+  if (keep) {
+    ctx.warn(`the create got no answer: image ${id} may exist (kept: --keep-partial)`);
+    return;
+  }
+  try {
+    // No signal: after Ctrl-C the deletion must still go out (a second Ctrl-C ends img at once).
+    await images.delete(id);
+    ctx.warn(`deleted image ${id}, made by this command's create whose answer was lost`);
+  } catch (err) {
+    if (err instanceof ResourceNotFoundError) return;
+    const why = err instanceof Error ? err.message : String(err);
+    ctx.warn(`the create got no answer and image ${id} may exist: could not delete it: ${why}`);
   }
 }
 

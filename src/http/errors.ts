@@ -88,6 +88,13 @@ const CODE_TEXT: Record<string, string> = {
   UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'TLS: unknown certificate issuer (use --os-cacert)',
   CERT_HAS_EXPIRED: 'TLS: certificate has expired',
   ERR_TLS_CERT_ALTNAME_INVALID: 'TLS: certificate does not match the host name',
+  // Alerts from the server about the client's side of the handshake.
+  ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED: 'TLS: the server requires a client certificate (use --os-cert and --os-key)',
+  ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE: 'TLS: handshake failure (does the server require a client certificate? --os-cert and --os-key)',
+  ERR_SSL_TLSV1_ALERT_UNKNOWN_CA: 'TLS: the server does not trust the issuer of the client certificate (--os-cert)',
+  ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE: 'TLS: the server rejected the client certificate (--os-cert)',
+  ERR_SSL_SSLV3_ALERT_CERTIFICATE_EXPIRED: 'TLS: the server says the client certificate has expired (--os-cert)',
+  ERR_SSL_WRONG_VERSION_NUMBER: 'TLS: the server does not speak TLS (an https:// URL for an http:// service?)',
 };
 
 /** Error code of a network failure, looking through undici's `cause` chain. */
@@ -102,6 +109,23 @@ export function networkErrorCode(err: unknown): string | undefined {
   return typeof top === 'string' ? top : undefined;
 }
 
+const failedRequests = new WeakMap<object, { method: string; url: string }>();
+
+/** Records which request `err` is the failure of (see {@link failedRequest}). */
+export function forRequest<E>(err: E, method: string, url: string): E {
+  if (typeof err === 'object' && err !== null) failedRequests.set(err, { method: method.toUpperCase(), url });
+  return err;
+}
+
+/**
+ * The request a session failure (a {@link ConnectionError}, or the abort reason
+ * of an interrupted request) is about: its own, or another one made on its
+ * behalf (the Keystone token request it needed first).
+ */
+export function failedRequest(err: unknown): { method: string; url: string } | undefined {
+  return typeof err === 'object' && err !== null ? failedRequests.get(err) : undefined;
+}
+
 /** A {@link ConnectionError} saying which host could not be reached and why. */
 export function connectionError(err: unknown, method: string, url: string): ConnectionError {
   const code = networkErrorCode(err);
@@ -113,5 +137,5 @@ export function connectionError(err: unknown, method: string, url: string): Conn
     }
   })();
   const why = (code && CODE_TEXT[code]) || (err instanceof Error ? err.message : String(err));
-  return new ConnectionError(`${method} ${origin}${new URL(url).pathname} failed: ${why}`, { cause: err });
+  return forRequest(new ConnectionError(`${method} ${origin}${new URL(url).pathname} failed: ${why}`, { cause: err }), method, url);
 }

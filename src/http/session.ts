@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { Agent, request as undiciRequest, type Dispatcher } from './undici.js';
+import { Agent, buildConnector, request as undiciRequest, type Dispatcher } from './undici.js';
 import { ApiError, ConfigError, ConnectionError, ImgError } from '../errors.js';
-import { connectionError, extractServerMessage, networkErrorCode } from './errors.js';
+import { connectionError, extractServerMessage, forRequest, networkErrorCode } from './errors.js';
 import { maskTokens, redactHeaders, redactJson, withoutCatalog } from './redact.js';
 
 /** Supplies the X-Auth-Token for requests and renews it after a 401. */
@@ -25,6 +25,8 @@ export interface BodySource {
   open(): Readable;
   length?: number;
   replayable: boolean;
+  /** For a body that is not replayable: why, added to the error of a request that failed because of it. */
+  notReplayableReason?: string;
 }
 
 export interface HttpRequest {
@@ -135,13 +137,25 @@ export class HttpSession {
       throw new ConfigError('--insecure and --os-cacert (OS_CACERT) contradict each other: use one');
     }
     const idle = opts.idleTimeoutMs ?? 600_000;
+    const connector = buildConnector({
+      ca: readOptionalFile(opts.cacert, 'CA bundle', '--os-cacert'),
+      cert: readOptionalFile(opts.cert, 'client certificate', '--os-cert'),
+      key: readOptionalFile(opts.key, 'client key', '--os-key'),
+      rejectUnauthorized: !opts.insecure,
+      timeout: opts.connectTimeoutMs ?? 10_000,
+    });
     this.dispatcher = new Agent({
-      connect: {
-        ca: readOptionalFile(opts.cacert, 'CA bundle', '--os-cacert'),
-        cert: readOptionalFile(opts.cert, 'client certificate', '--os-cert'),
-        key: readOptionalFile(opts.key, 'client key', '--os-key'),
-        rejectUnauthorized: !opts.insecure,
-        timeout: opts.connectTimeoutMs ?? 10_000,
+      connect: (options, callback) => {
+        connector(options, (...args) => {
+          const socket = args[1];
+          // A TLS alert that comes after the handshake (TLS 1.3 "certificate required", "unknown
+          // CA"…) would reach undici's request as a bare "other side closed", as the end of the
+          // stream follows it: end the socket with the alert, so the error says what happened.
+          socket?.on('error', (err: NodeJS.ErrnoException) => {
+            if (err.code?.startsWith('ERR_SSL_') && !socket.destroyed) socket.destroy(err);
+          });
+          callback(...args);
+        });
       },
       headersTimeout: idle,
       bodyTimeout: idle,
@@ -165,13 +179,13 @@ export class HttpSession {
     try {
       joined = (await res.body.setEncoding('utf8').toArray()).join('');
     } catch (err) {
-      if (req.signal?.aborted) throw err;
+      if (req.signal?.aborted) throw forRequest(err, req.method, res.url);
       // The connection broke mid-body (the server closed it before Content-Length bytes came).
       const why = connectionError(err, req.method.toUpperCase(), res.url).message.replace(/^.* failed: /, '');
-      throw new ConnectionError(
+      throw forRequest(new ConnectionError(
         `${req.method.toUpperCase()} ${new URL(res.url).pathname}: the response broke off before it was complete (${why}) (HTTP ${res.status})`,
         { cause: err },
-      );
+      ), req.method, res.url);
     }
     try {
       return JSON.parse(joined) as T;
@@ -212,7 +226,8 @@ export class HttpSession {
       } catch (err) {
         if (err instanceof ImgError) throw err;
         const code = networkErrorCode(err);
-        const retryable = idempotent && replayable && code !== 'UND_ERR_ABORTED' && !req.signal?.aborted;
+        const aborted = code === 'UND_ERR_ABORTED' || !!req.signal?.aborted;
+        const retryable = idempotent && replayable && !aborted;
         if (retryable && attempt < maxRetries && !isTlsCode(code)) {
           const wait = backoff(attempt, random, this.opts.retryBaseMs);
           this.debug(`${method} ${new URL(req.url).origin} failed (${code ?? (err instanceof Error ? err.message : String(err))}): ` +
@@ -220,7 +235,13 @@ export class HttpSession {
           await sleep(wait);
           continue;
         }
-        throw connectionError(err, method, req.url);
+        const failure = connectionError(err, method, req.url);
+        if (!replayable && !aborted && !isTlsCode(code)) {
+          // Say why img gave up at once: the bytes (stdin) are gone, a retry cannot send them again.
+          const why = (req.body as BodySource).notReplayableReason ?? 'the request body cannot be sent again';
+          throw forRequest(new ConnectionError(`${failure.message}; ${why}`, { cause: err }), method, req.url);
+        }
+        throw failure;
       }
 
       const ok = req.okStatus ? req.okStatus(res.status) : res.status >= 200 && res.status < 300;
@@ -228,6 +249,12 @@ export class HttpSession {
       // A DELETE that is being retried may have succeeded the first time, its answer lost: 404 means done.
       if (method === 'DELETE' && attempt > 0 && res.status === 404) return res;
 
+      const elsewhere = new URL(res.url).origin;
+      if (res.status === 401 && elsewhere !== new URL(req.url).origin) {
+        // A redirect led to another origin, which never gets the token: a new token would not help.
+        throw await this.errorFor(req, method, res,
+          `redirected to ${elsewhere}, which asks for credentials: img never sends the token to another origin`);
+      }
       if (res.status === 401 && this.auth && req.authenticated !== false && !reauthenticated && replayable) {
         await drain(res.body);
         if (this.auth.invalidate()) {
@@ -311,13 +338,19 @@ export class HttpSession {
     }
     this.traceRequest(method, url, headers, req.json !== undefined ? req.json : body);
 
-    const res = await undiciRequest(url, {
-      method: method as Dispatcher.HttpMethod,
-      headers,
-      body,
-      dispatcher: this.dispatcher,
-      signal: req.signal,
-    });
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await undiciRequest(url, {
+        method: method as Dispatcher.HttpMethod,
+        headers,
+        body,
+        dispatcher: this.dispatcher,
+        signal: req.signal,
+      });
+    } catch (err) {
+      // Interrupted (the signal's reason is thrown as it is): say which request it stopped.
+      throw forRequest(err, method, url);
+    }
     const out: HttpResponse = {
       status: res.statusCode,
       headers: res.headers,
@@ -390,7 +423,7 @@ function isStream(x: unknown): x is Readable {
 }
 
 function isTlsCode(code: string | undefined): boolean {
-  return !!code && (code.includes('CERT') || code.includes('TLS') || code.includes('SIGNATURE'));
+  return !!code && (code.includes('CERT') || code.includes('TLS') || code.includes('SSL') || code.includes('SIGNATURE'));
 }
 
 /** base·2ⁿ (base 0.5 s by default) with ±25 % jitter, capped at 60 s. */

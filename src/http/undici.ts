@@ -1,5 +1,5 @@
 /**
- * The two pieces of undici img uses, loaded on their own. `import 'undici'`
+ * The pieces of undici img uses, loaded on their own. `import 'undici'`
  * evaluates its whole index (fetch, WebSocket, caches, mocks, proxies):
  * about 170 ms and 20 MB at every start, for a CLI whose typical run is one
  * HTTP request. The Agent and the request API cost a tenth of that.
@@ -8,7 +8,7 @@
  */
 import { createRequire } from 'node:module';
 import v8 from 'node:v8';
-import type { Agent as UndiciAgent, Dispatcher } from 'undici';
+import type { Agent as UndiciAgent, buildConnector as BuildConnector, Dispatcher } from 'undici';
 
 // undici parses HTTP with llhttp compiled to WebAssembly. By default V8
 // also recompiles it with TurboFan on background threads: about +35 MB of
@@ -20,6 +20,9 @@ v8.setFlagsFromString('--liftoff-only');
 const load = createRequire(import.meta.url);
 
 export const Agent = load('undici/lib/dispatcher/agent.js') as typeof UndiciAgent;
+
+/** undici's socket connector (TCP/TLS), already loaded by the Agent. */
+export const buildConnector = load('undici/lib/core/connect.js') as typeof BuildConnector;
 
 const requestApi = load('undici/lib/api/api-request.js') as (
   this: Dispatcher,

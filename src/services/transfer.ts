@@ -129,6 +129,11 @@ export class UploadSource implements BodySource {
     return input.pipe(meter);
   }
 
+  /** Why a stdin source cannot be sent twice (see {@link BodySource}). */
+  get notReplayableReason(): string | undefined {
+    return this.replayable ? undefined : `the data from ${this.what} cannot be re-sent (use --file PATH to allow retries)`;
+  }
+
   /** Digests of the bytes sent by the last `open()`. */
   digests(): Digests {
     if (!this.meter) throw new Error('UploadSource.digests() before open()');
@@ -212,9 +217,18 @@ export async function streamAndVerify(
   try {
     await pipeline(body, meter, sink, { end: false });
   } catch (err) {
-    throw brokenDownload(err, imageId, meter.bytes, expected?.size, '');
+    throw sinkProblem(err) ?? brokenDownload(err, imageId, meter.bytes, expected?.size, '');
   }
   checkDownload(meter, expected, imageId, 0);
+}
+
+/** A failed write to stdout (disk full, reader gone) as a {@link FileError}; undefined for any other error. */
+function sinkProblem(err: unknown): FileError | undefined {
+  const e = err as NodeJS.ErrnoException;
+  if (!(err instanceof Error) || e.syscall !== 'write' || !e.code) return undefined;
+  if (e.code === 'ENOSPC') return new FileError('No space left on device while writing the image data to stdout', { cause: err });
+  if (e.code === 'EPIPE') return new FileError('stdout was closed before all the image data was written (EPIPE)', { cause: err });
+  return new FileError(`Cannot write the image data to stdout: ${e.code}`, { cause: err });
 }
 
 /**

@@ -6,12 +6,20 @@
  *   status     answer with a status (503/429 bursts, an HTML 502…) instead of forwarding
  *   dropRequestAfter   read N bytes of the request body, then cut the connection
  *   dropResponseAfter  forward, but cut the connection after N bytes of the response body
+ *              (the status line and headers have gone out by then, even with N = 0)
+ *   dropResponse       forward, wait for the upstream answer, then cut the connection
+ *              before a single byte of it: the server acted, the client never hears
+ *   stallResponse      forward, then never answer (the server acted, the answer hangs)
  *   stall      accept the request and never answer (until the proxy closes)
  *   truncate   forward with the original Content-Length but only N body bytes, then end
  *   flipByte   forward the response with the byte at `offset` inverted
  *   redirect   answer 307 with Location `to` + the request path
  *   throttleRequest  read the request body at `bytesPerSecond` (reporting each
  *              step to `onBytes`), then forward it: a slow uplink
+ *   streamThrottled  the same pace, but each byte is forwarded as it comes, so the
+ *              upstream is mid-upload when the client stops (and sees its upload break off)
+ *   cutRequestAfter  forward the request body as it comes, and after N bytes cut both
+ *              connections: the upstream saw a partial upload, the client a reset
  *
  * Each rule applies `times` times (default: forever). Every request is
  * recorded with the bytes the proxy received, whatever happened to it.
@@ -23,11 +31,15 @@ export type Fault =
   | { kind: 'status'; status: number; headers?: Record<string, string>; body?: string }
   | { kind: 'dropRequestAfter'; bytes: number }
   | { kind: 'dropResponseAfter'; bytes: number }
+  | { kind: 'dropResponse' }
+  | { kind: 'stallResponse' }
   | { kind: 'stall' }
   | { kind: 'truncate'; bytes: number }
   | { kind: 'flipByte'; offset: number }
   | { kind: 'redirect'; to: string; status?: number }
-  | { kind: 'throttleRequest'; bytesPerSecond: number; onBytes?: (received: number) => void };
+  | { kind: 'throttleRequest'; bytesPerSecond: number; onBytes?: (received: number) => void }
+  | { kind: 'streamThrottled'; bytesPerSecond: number; onBytes?: (received: number) => void }
+  | { kind: 'cutRequestAfter'; bytes: number };
 
 export interface ProxiedRequest {
   method: string;
@@ -37,6 +49,10 @@ export interface ProxiedRequest {
   body: Buffer;
   /** Which fault was applied, if any. */
   fault?: Fault['kind'];
+  /** When the request arrived (Date.now()). */
+  at: number;
+  /** Status the upstream answered with, once known (undefined when the proxy answered itself or it never came). */
+  upstreamStatus?: number;
 }
 
 export interface FaultRule {
@@ -60,14 +76,14 @@ export class FaultProxy {
 
   /** Starts a proxy in front of `target` (an origin such as http://127.0.0.1:9292). */
   static async start(target: string): Promise<FaultProxy> {
-    let proxy: FaultProxy | undefined;
-    const server = http.createServer((req, res) => void proxy?.handle(req, res));
+    const server = http.createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
-    proxy = new FaultProxy(server, new URL(target), `http://127.0.0.1:${port}`);
+    const proxy = new FaultProxy(server, new URL(target), `http://127.0.0.1:${port}`);
+    server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => void proxy.handle(req, res));
     server.on('connection', (s) => {
-      proxy?.sockets.add(s);
-      s.on('close', () => proxy?.sockets.delete(s));
+      proxy.sockets.add(s);
+      s.on('close', () => proxy.sockets.delete(s));
     });
     return proxy;
   }
@@ -97,7 +113,7 @@ export class FaultProxy {
     const method = req.method ?? 'GET';
     const path = req.url ?? '/';
     const fault = this.pick(method, path);
-    const record: ProxiedRequest = { method, path, headers: req.headers, body: Buffer.alloc(0), fault: fault?.kind };
+    const record: ProxiedRequest = { method, path, headers: req.headers, body: Buffer.alloc(0), fault: fault?.kind, at: Date.now() };
     this.requests.push(record);
 
     if (fault?.kind === 'dropRequestAfter') {
@@ -110,6 +126,10 @@ export class FaultProxy {
         if (got >= fault.bytes) req.socket.destroy();
       });
       req.on('end', () => req.socket.destroy());
+      return;
+    }
+    if (fault?.kind === 'streamThrottled' || fault?.kind === 'cutRequestAfter') {
+      await this.stream(req, res, record, fault);
       return;
     }
     const body = await (fault?.kind === 'throttleRequest'
@@ -131,17 +151,70 @@ export class FaultProxy {
       return;
     }
 
+    const upstream = this.upstream(req, res, record, fault);
+    upstream.end(body);
+  }
+
+  /** Forwards the request body to the upstream chunk by chunk, paced or cut short as `fault` says. */
+  private async stream(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    record: ProxiedRequest,
+    fault: Extract<Fault, { kind: 'streamThrottled' | 'cutRequestAfter' }>,
+  ): Promise<void> {
+    const upstream = this.upstream(req, res, record, fault);
+    const chunks: Buffer[] = [];
+    let got = 0;
+    const started = Date.now();
+    try {
+      for await (const c of req) {
+        let buf = Buffer.isBuffer(c) ? c : Buffer.from(c as string);
+        const cut = fault.kind === 'cutRequestAfter' && got + buf.length >= fault.bytes;
+        if (cut) buf = buf.subarray(0, fault.bytes - got);
+        chunks.push(buf);
+        got += buf.length;
+        record.body = Buffer.concat(chunks);
+        if (!upstream.write(buf)) await new Promise((r) => upstream.once('drain', r));
+        if (cut) {
+          // Let the upstream have those bytes, then break both connections.
+          await new Promise((r) => setTimeout(r, 50));
+          upstream.destroy();
+          req.socket.destroy();
+          return;
+        }
+        if (fault.kind === 'streamThrottled') {
+          fault.onBytes?.(got);
+          const wait = started + (got / fault.bytesPerSecond) * 1000 - Date.now();
+          if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        }
+      }
+      upstream.end();
+    } catch {
+      // The client went away mid-body: the upstream's upload breaks off too.
+      upstream.destroy();
+    }
+  }
+
+  /** The request to the target for `req`, relaying (and maybe mangling) its answer into `res`. */
+  private upstream(req: http.IncomingMessage, res: http.ServerResponse, record: ProxiedRequest, fault: Fault | undefined): http.ClientRequest {
     const upstream = http.request(
       {
         host: this.target.hostname,
         port: this.target.port,
-        method,
-        path,
+        method: record.method,
+        path: record.path,
         headers: { ...req.headers, host: this.target.host },
         // A fresh upstream connection per request: a pooled one may still carry a cut-off body.
         agent: false,
       },
       (up) => {
+        record.upstreamStatus = up.statusCode;
+        if (fault?.kind === 'dropResponse' || fault?.kind === 'stallResponse') {
+          // The upstream's answer is read (so it completes its side) and thrown away.
+          up.resume();
+          if (fault.kind === 'dropResponse') up.on('end', () => res.socket?.destroy());
+          return;
+        }
         res.writeHead(up.statusCode ?? 502, up.headers);
         let sent = 0;
         up.on('data', (chunk: Buffer) => {
@@ -166,7 +239,7 @@ export class FaultProxy {
       },
     );
     upstream.on('error', () => res.socket?.destroy());
-    upstream.end(body);
+    return upstream;
   }
 
   /** Closes the proxy and every connection (including stalled ones). */
