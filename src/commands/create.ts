@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { ConflictError, ConnectionError, ImgError, InterruptedError, ResourceNotFoundError } from '../errors.js';
-import { failedRequest, networkErrorCode } from '../http/errors.js';
-import type { Image, ImagesApi } from '../services/glance.js';
+import { createAnswerLost, isCreateFailure, type Image, type ImagesApi } from '../services/glance.js';
 import { UploadSource, verifyUpload } from '../services/transfer.js';
 import type { CommandContext, CommandResult } from './context.js';
 import { imageShow } from './image-view.js';
@@ -127,8 +126,8 @@ async function createWithId(
       }
       // Only the POST's own failure (a broken connection, or Ctrl-C while it was out), not
       // Keystone's when the token it needed could not be had: then the POST never left.
-      if (!ownId || !isCreatePost(err) || !(err instanceof ConnectionError || ctx.signal.aborted)) throw err;
-      if (err instanceof ConnectionError && attempt < CREATE_RETRIES && answerLost(err) && !ctx.signal.aborted) {
+      if (!ownId || !isCreateFailure(err) || !(err instanceof ConnectionError || ctx.signal.aborted)) throw err;
+      if (err instanceof ConnectionError && attempt < CREATE_RETRIES && createAnswerLost(err) && !ctx.signal.aborted) {
         const base = CREATE_RETRY_BASE_MS * 2 ** attempt;
         try {
           await delay(Math.round(base * (0.75 + Math.random() * 0.5)), undefined, { signal: ctx.signal });
@@ -142,18 +141,6 @@ async function createWithId(
       throw err;
     }
   }
-}
-
-function isCreatePost(err: unknown): boolean {
-  const req = failedRequest(err);
-  return req?.method === 'POST' && new URL(req.url).pathname.endsWith('/v2/images');
-}
-
-/** A connection that failed before an answer came, other than a timeout, a TLS failure or an abort. */
-function answerLost(err: ConnectionError): boolean {
-  const code = networkErrorCode(err.cause) ?? '';
-  if (code === 'UND_ERR_ABORTED' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return false;
-  return !/CERT|TLS|SSL|SIGNATURE/.test(code);
 }
 
 /** After a create that got no answer: delete the image it may have made (404: it made none). */

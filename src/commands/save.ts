@@ -1,5 +1,4 @@
 import { ImgError, UsageError } from '../errors.js';
-import { header } from '../http/session.js';
 import { checkDestination, downloadToFile, expectedDigest, streamAndVerify } from '../services/transfer.js';
 import { NONE, type CommandContext, type CommandResult } from './context.js';
 
@@ -30,12 +29,12 @@ export async function saveImage(ctx: CommandContext, ref: string, opts: SaveOpti
   const progress = await ctx.progress(`Downloading ${image.name ?? image.id}`, expected?.size);
 
   const fetch = async (fromByte: number) => {
-    const res = await images.download(image.id, { fromByte, signal: ctx.signal });
-    if (res.status === 204) {
-      res.body.resume();
+    const data = await images.download(image.id, { fromByte, signal: ctx.signal });
+    if (!data.hasData) {
+      data.body.resume();
       throw new ImgError(`Image ${image.id} has no data (status ${image.status})`);
     }
-    return { body: res.body, partial: res.status === 206 && !!header(res.headers, 'content-range') };
+    return { body: data.body, partial: data.ranged };
   };
   try {
     if (toStdout) {

@@ -1,5 +1,8 @@
-import { AmbiguousNameError, ImgError, NotFoundError, ResourceNotFoundError } from '../errors.js';
-import type { BodySource, HttpResponse, HttpSession } from '../http/session.js';
+import { AmbiguousNameError, ImgError, NotFoundError, ResourceNotFoundError, type ConnectionError } from '../errors.js';
+import { failedRequest, networkErrorCode } from '../http/errors.js';
+import type { Readable } from 'node:stream';
+import type { BodySource, HttpSession } from '../http/session.js';
+import { header } from '../http/session.js';
 
 /** A Glance v2 image as the API returns it; extra properties sit at the top level. */
 export interface Image {
@@ -40,6 +43,16 @@ export interface ImageListQuery {
   /** With `limit`, only one page is fetched (as the openstack client does). */
   limit?: number;
   marker?: string;
+}
+
+/** Image data being downloaded. */
+export interface ImageData {
+  /** The bytes; the caller must consume or destroy it. */
+  body: Readable;
+  /** False for 204: the image has no data. */
+  hasData: boolean;
+  /** The server honoured the Range request (206 with Content-Range). */
+  ranged: boolean;
 }
 
 /** One RFC 6902 operation for PATCH /v2/images/{id}. */
@@ -192,18 +205,23 @@ export class ImagesApi {
    * GET /v2/images/{id}/file as a stream. `fromByte` asks for the rest of the
    * data with a Range request (Glance answers 206). 204 means the image has no data.
    */
-  async download(id: string, opts: { fromByte?: number; signal?: AbortSignal } = {}): Promise<HttpResponse> {
+  async download(id: string, opts: { fromByte?: number; signal?: AbortSignal } = {}): Promise<ImageData> {
     // application/json too, so an error (403 deactivated, 416…) comes as webob's JSON
     // body, whose message img extracts cleanly, instead of its "403 Forbidden\n\n…" text.
     const headers: Record<string, string> = { accept: 'application/octet-stream, application/json' };
     if (opts.fromByte) headers['range'] = `bytes=${opts.fromByte}-`;
-    return this.session.request({
+    const res = await this.session.request({
       method: 'GET',
       url: this.url(`images/${encodeURIComponent(id)}/file`),
       headers,
       context: `Failed to download image ${id}`,
       signal: opts.signal,
     });
+    return {
+      body: res.body,
+      hasData: res.status !== 204,
+      ranged: res.status === 206 && !!header(res.headers, 'content-range'),
+    };
   }
 
   /** PATCH /v2/images/{id} with JSON-patch operations; returns the updated image. */
@@ -233,4 +251,24 @@ export class ImagesApi {
       signal,
     });
   }
+}
+
+/**
+ * True when `err` is the failure of a create POST itself (not of the
+ * Keystone token request it needed first, which means the POST never left).
+ */
+export function isCreateFailure(err: unknown): boolean {
+  const req = failedRequest(err);
+  return req?.method === 'POST' && new URL(req.url).pathname.endsWith('/v2/images');
+}
+
+/**
+ * True when a create's connection failed before any answer came, other than
+ * a timeout, a TLS failure or an abort: Glance may or may not have made the
+ * image, and re-sending with the same id is safe.
+ */
+export function createAnswerLost(err: ConnectionError): boolean {
+  const code = networkErrorCode(err.cause) ?? '';
+  if (code === 'UND_ERR_ABORTED' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return false;
+  return !/CERT|TLS|SSL|SIGNATURE/.test(code);
 }
