@@ -9,6 +9,10 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fieldTable, tableRows } from '../helpers/tables.js';
 import type { ImgResult } from '../helpers/run-img.js';
+
+// The local cloud's ports (scripts/local-cloud.sh defaults, or the IMG_CLOUD_* overrides it was started with).
+const GLANCE_PORT = process.env['IMG_CLOUD_GLANCE_PORT'] ?? '9292';
+const KEYSTONE_PORT = process.env['IMG_CLOUD_KEYSTONE_PORT'] ?? '5000';
 import {
   authenticate, cleanupByPrefix, creds, describeRun, getImage, img, keystone, listAll, makeTestImage, mapLimit, openstackBatch,
   tempDir, uniqueName, type Auth, type Json, type TestFile,
@@ -496,7 +500,7 @@ describe('every command and option', { timeout: 240_000 }, () => {
         ok(r, what);
         assert.deepEqual(lines(r), expected, what);
       }
-      assert.match(internal.stderr, /REQ: curl .*-X GET http:\/\/127\.0\.0\.1:9292\/v2\/images\?/);
+      assert.match(internal.stderr, new RegExp(`REQ: curl .*-X GET http://127\\.0\\.0\\.1:${GLANCE_PORT}/v2/images\\?`));
     });
 
     test('flags instead of variables: --os-auth-url, --os-username, --os-project-name, IDs instead of names', async () => {
@@ -616,7 +620,7 @@ describe('every command and option', { timeout: 240_000 }, () => {
     test('--debug shows requests with secrets redacted', async () => {
       const r = await img('admin', ['--debug', '--no-token-cache', 'show', N.pub, '-f', 'value', '-c', 'id']);
       ok(r);
-      assert.match(r.stderr, /REQ: curl .*-X POST http:\/\/127\.0\.0\.1:5000\/v3\/auth\/tokens/);
+      assert.match(r.stderr, new RegExp(`REQ: curl .*-X POST http://127\\.0\\.0\\.1:${KEYSTONE_PORT}/v3/auth/tokens`));
       assert.ok(!r.stderr.includes(rc()['OS_PASSWORD'] as string), 'no password');
       assert.ok(!r.stderr.includes(admin.token), 'no token');
       assert.match(r.stderr, /x-auth-token: \{SHA256\}[0-9a-f]{64}/);
