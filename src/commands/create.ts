@@ -6,25 +6,13 @@ import { UploadSource, verifyUpload } from '../services/transfer.js';
 import type { CommandContext, CommandResult } from './context.js';
 import { imageShow } from './image-view.js';
 import {
+  type AttributeOptions,
   CONTAINER_FORMATS, DISK_FORMATS, checkPropertyKeys, keyValues, oneOf, onOff, visibilityFlag, wholeNumber,
 } from './parse.js';
 
-export interface CreateOptions {
+export interface CreateOptions extends AttributeOptions {
   file?: string;
-  diskFormat?: string;
-  containerFormat?: string;
-  minDisk?: string;
-  minRam?: string;
-  property?: string[];
-  tag?: string[];
   id?: string;
-  public?: boolean;
-  private?: boolean;
-  shared?: boolean;
-  community?: boolean;
-  protected?: boolean;
-  unprotected?: boolean;
-  hidden?: boolean;
   keepPartial?: boolean;
 }
 

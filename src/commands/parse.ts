@@ -71,3 +71,20 @@ export function onOff(on: boolean | undefined, off: boolean | undefined, onName:
   if (off) return false;
   return undefined;
 }
+
+/** The image attribute options `create` and `set` share (as commander parses them: strings and flags). */
+export interface AttributeOptions {
+  diskFormat?: string;
+  containerFormat?: string;
+  minDisk?: string;
+  minRam?: string;
+  property?: string[];
+  tag?: string[];
+  public?: boolean;
+  private?: boolean;
+  shared?: boolean;
+  community?: boolean;
+  protected?: boolean;
+  unprotected?: boolean;
+  hidden?: boolean;
+}

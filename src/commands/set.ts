@@ -3,24 +3,12 @@ import { attributePath, type Image, type PatchOp } from '../services/glance.js';
 import type { CommandContext, CommandResult } from './context.js';
 import { imageShow } from './image-view.js';
 import {
+  type AttributeOptions,
   CONTAINER_FORMATS, DISK_FORMATS, checkPropertyKeys, keyValues, oneOf, onOff, visibilityFlag, wholeNumber,
 } from './parse.js';
 
-export interface SetOptions {
+export interface SetOptions extends AttributeOptions {
   name?: string;
-  minDisk?: string;
-  minRam?: string;
-  diskFormat?: string;
-  containerFormat?: string;
-  property?: string[];
-  tag?: string[];
-  public?: boolean;
-  private?: boolean;
-  shared?: boolean;
-  community?: boolean;
-  protected?: boolean;
-  unprotected?: boolean;
-  hidden?: boolean;
   unhidden?: boolean;
   deactivate?: boolean;
   activate?: boolean;
