@@ -247,6 +247,11 @@ export async function glance(
     headers: { 'x-auth-token': a.token, ...(body !== undefined ? { 'content-type': contentType } : {}) },
     body: body === undefined ? undefined : typeof body === 'string' || body instanceof Uint8Array ? (body as string) : JSON.stringify(body),
   });
+  return readJson(res);
+}
+
+/** Status, body text and (when it parses) JSON of a fetch response. */
+async function readJson(res: Response): Promise<{ status: number; json: Json; text: string }> {
   const text = await res.text();
   let json: Json;
   try {
@@ -272,14 +277,7 @@ export async function keystone(
     headers: { 'x-auth-token': a.token, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
-  const text = await res.text();
-  let json: Json;
-  try {
-    json = text ? JSON.parse(text) : undefined;
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, json, text };
+  return readJson(res);
 }
 
 /** GET /v2/images/{id} as `user` (undefined on 404). */

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { FaultProxy, type ProxiedRequest } from '../helpers/fault-proxy.js';
 import { IMG_BIN } from '../helpers/paths.js';
 import { runImg, type ImgResult } from '../helpers/run-img.js';
-import { openrc, uniqueName } from './cloud.js';
+import { authenticate, openrc, uniqueName } from './cloud.js';
 
 const PREFIX = uniqueName('img-it-faults');
 const FAST = { IMG_RETRY_BASE_MS: '1' };
@@ -31,26 +31,10 @@ function lines(r: ImgResult): string[] {
 class Direct {
   private constructor(readonly token: string, readonly glance: string) {}
 
-  static async login(env: Record<string, string>): Promise<Direct> {
-    const base = (env['OS_AUTH_URL'] ?? '').replace(/\/+$/, '').replace(/\/v3$/, '');
-    const res = await fetch(`${base}/v3/auth/tokens`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        auth: {
-          identity: {
-            methods: ['password'],
-            password: { user: { name: env['OS_USERNAME'], password: env['OS_PASSWORD'], domain: { name: env['OS_USER_DOMAIN_NAME'] } } },
-          },
-          scope: { project: { name: env['OS_PROJECT_NAME'], domain: { name: env['OS_PROJECT_DOMAIN_NAME'] } } },
-        },
-      }),
-    });
-    assert.equal(res.status, 201, await res.clone().text());
-    const body = (await res.json()) as { token: { catalog: { type: string; endpoints: { interface: string; url: string }[] }[] } };
-    const ep = body.token.catalog.find((s) => s.type === 'image')?.endpoints.find((e) => e.interface === 'public');
-    assert.ok(ep, 'an image endpoint in the catalog');
-    return new Direct(res.headers.get('x-subject-token') ?? '', ep.url.replace(/\/+$/, '').replace(/\/v2$/, ''));
+  /** Logs in with the admin openrc (the shared helper in cloud.ts) and uses the catalog's Glance. */
+  static async login(): Promise<Direct> {
+    const auth = await authenticate('admin');
+    return new Direct(auth.token, auth.glance);
   }
 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Glance's JSON, indexed freely by the tests
@@ -91,7 +75,7 @@ describe('faults in front of the real Glance', () => {
   const proxies: FaultProxy[] = [];
 
   before(async () => {
-    direct = await Direct.login(env);
+    direct = await Direct.login();
     dir = mkdtempSync(path.join(tmpdir(), 'img-it-faults-'));
     mkdirSync(path.join(dir, 'home'));
     mkdirSync(path.join(dir, 'out'));
