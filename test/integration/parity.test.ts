@@ -103,6 +103,17 @@ interface Pair {
   osc: OscResult;
 }
 
+/** `-f json` output with its tags sorted (Glance lists an image's tags in no fixed order). */
+function sortedTags(json: string): string {
+  try {
+    const o = JSON.parse(json) as { tags?: string[] };
+    if (Array.isArray(o.tags)) o.tags.sort();
+    return JSON.stringify(o, null, 2);
+  } catch {
+    return json;
+  }
+}
+
 describe('parity with openstack image list/show', { timeout: 300_000 }, () => {
   let dir: string;
   let files: Record<'alpha' | 'beta' | 'delta' | 'small', TestFile>;
@@ -110,6 +121,14 @@ describe('parity with openstack image list/show', { timeout: 300_000 }, () => {
   const listPairs = new Map<string, Pair>();
   const demoPairs = new Map<string, Pair>();
   const showPairs = new Map<string, Pair>();
+  /** How many tags img's own `show -f json` saw on the image with this ID. */
+  const tagCount = (id: string): number => {
+    try {
+      return (JSON.parse(showPairs.get([id, '-f', 'json'].join(' '))?.img.stdout ?? '{}') as { tags?: string[] }).tags?.length ?? 0;
+    } catch {
+      return 0;
+    }
+  };
   let oscBinaryLong: OscResult;
   let oscBatchLong: OscResult;
 
@@ -285,7 +304,13 @@ describe('parity with openstack image list/show', { timeout: 300_000 }, () => {
         // The option cases name images by name (key undefined): compared too.
         const sameBytes = key === undefined || (SHOW_SAME_BYTES[key]?.includes(format ?? '') ?? false);
         if (!sameBytes) continue;
-        if (i.code !== 0 || o.code !== 0 || i.stdout !== o.stdout || i.stderr !== '') {
+        // Glance keeps tags as a set and lists them in no fixed order (two GETs of one image can
+        // differ): machine-readable formats are compared with the tags sorted, or not at all when
+        // the tags sit inside a Python list repr (value, shell) or a YAML list.
+        const manyTags = key !== undefined && tagCount(ids[key] as string) > 1;
+        if (manyTags && format !== 'json' && format !== 'table' && format !== undefined) continue;
+        const same = manyTags && format === 'json' ? sortedTags(i.stdout) === sortedTags(o.stdout) : i.stdout === o.stdout;
+        if (i.code !== 0 || o.code !== 0 || !same || i.stderr !== '') {
           failures.push(`img show ${args}\n--- img (exit ${i.code}) ---\n${i.stdout}${i.stderr}\n--- openstack (exit ${o.code}) ---\n${o.stdout}${o.stderr}`);
         }
       }
@@ -318,7 +343,7 @@ describe('parity with openstack image list/show', { timeout: 300_000 }, () => {
         for (const [k, v] of Object.entries(ref)) {
           if (k === 'properties') continue;
           if (!(k in mine)) failures.push(`${where}: missing ${k}`);
-          else if (JSON.stringify(mine[k]) !== JSON.stringify(v)) failures.push(`${where}: ${k} img=${JSON.stringify(mine[k])} openstack=${JSON.stringify(v)}`);
+          else if (k === 'tags' ? JSON.stringify([...(mine[k] as string[])].sort()) !== JSON.stringify([...(v as string[])].sort()) : JSON.stringify(mine[k]) !== JSON.stringify(v)) failures.push(`${where}: ${k} img=${JSON.stringify(mine[k])} openstack=${JSON.stringify(v)}`);
         }
         for (const k of Object.keys(mine)) {
           if (!(k in ref) && mine[k] !== null) failures.push(`${where}: ${k}=${JSON.stringify(mine[k])} not printed by openstack`);
