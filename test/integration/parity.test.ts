@@ -103,6 +103,21 @@ interface Pair {
   osc: OscResult;
 }
 
+/**
+ * Output with every list of two or more strings sorted, whatever the format:
+ * JSON arrays, Python list reprs (value/csv/shell) and YAML block lists.
+ * Applied to both sides of a comparison, it only forgives the order of tags,
+ * which Glance keeps as a set and returns in no fixed order.
+ */
+function canonLists(text: string): string {
+  const sortJoin = (items: string[], sep: string) => [...items].sort().join(sep);
+  return text
+    .replace(/\[\s*("(?:[^"\\]|\\.)*"(?:,\s*"(?:[^"\\]|\\.)*")+)\s*\]/g, (_m, inner: string) =>
+      `[${sortJoin(inner.split(/,\s*/), ', ')}]`)
+    .replace(/\[('(?:[^'\\]|\\.)*'(?:, '(?:[^'\\]|\\.)*')+)\]/g, (_m, inner: string) => `[${sortJoin(inner.split(', '), ', ')}]`)
+    .replace(/((?:^[ ]+- [^\n]*\n){2,})/gm, (block: string) => `${sortJoin(block.split('\n').filter(Boolean), '\n')}\n`);
+}
+
 /** `-f json` output with its tags sorted (Glance lists an image's tags in no fixed order). */
 function sortedTags(json: string): string {
   try {
@@ -219,7 +234,7 @@ describe('parity with openstack image list/show', { timeout: 300_000 }, () => {
       assert.equal(listPairs.size, adminListCases(ids).length);
       const failures: string[] = [];
       for (const [args, { img: i, osc: o }] of listPairs) {
-        if (i.code !== o.code || i.stdout !== o.stdout) {
+        if (i.code !== o.code || canonLists(i.stdout) !== canonLists(o.stdout)) {
           failures.push(`img list ${args}\n  exit img=${i.code} osc=${o.code}\n--- img ---\n${i.stdout}${i.stderr}\n--- openstack ---\n${o.stdout}${o.stderr}`);
         } else if (i.stderr !== '') {
           failures.push(`img list ${args}: unexpected stderr ${JSON.stringify(i.stderr)}`);
