@@ -135,19 +135,6 @@ export class ApiError extends ImgError {
     if (s >= 500) return new ServerError(details, context);
     return new ApiError(details, context);
   }
-
-  /** A copy of this error with a different leading context (same class, same details). */
-  withContext(context: string): ApiError {
-    const details: ApiErrorDetails = {
-      status: this.status,
-      method: this.method,
-      path: this.path,
-      serverMessage: this.serverMessage,
-      requestId: this.requestId,
-    };
-    const copy = ApiError.generate(details, context);
-    return copy;
-  }
 }
 
 export class BadRequestError extends ApiError {}

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { Agent, buildConnector, request as undiciRequest, type Dispatcher } from './undici.js';
 import { ApiError, ConfigError, ConnectionError, ImgError } from '../errors.js';
 import { connectionError, extractServerMessage, forRequest, networkErrorCode } from './errors.js';
@@ -395,7 +395,6 @@ export class HttpSession {
     }
     const text = await readLimited(res.body, Number.MAX_SAFE_INTEGER);
     this.debug(`RESP BODY: ${debugJson(text)}`);
-    const { Readable } = await import('node:stream');
     return { ...res, body: Readable.from([Buffer.from(text)]) };
   }
 }
