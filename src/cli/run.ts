@@ -117,8 +117,13 @@ export function makeRunner(io: Io): Runner {
       images: () => client.images(),
       keystone: () => client.keystone(),
       signal: io.signal,
-      stdin: io.stdin,
-      stdinIsTTY: io.stdin.isTTY === true,
+      // Getters: creating process.stdin costs ~10 ms, and most commands never read it.
+      get stdin() {
+        return io.stdin;
+      },
+      get stdinIsTTY() {
+        return io.stdin.isTTY === true;
+      },
       stdout: io.stdout,
       stdoutIsTTY: io.stdout.isTTY === true,
       progress: async (label, total): Promise<Progress | undefined> => {
@@ -128,10 +133,12 @@ export function makeRunner(io: Io): Runner {
       },
       warn: (message) => io.stderr.write(`img: ${message}\n`),
     };
+    // Load the formatters while the command waits for the network, not after.
+    const formatters = fmt ? import('../output/index.js') : undefined;
     try {
       const result = await action(ctx);
-      if (result.kind === 'none' || !fmt) return;
-      const output = await import('../output/index.js');
+      if (result.kind === 'none' || !fmt || !formatters) return;
+      const output = await formatters;
       const text =
         result.kind === 'list'
           ? output.renderList(result.columns, result.rows, fmt)

@@ -6,28 +6,17 @@
  * (undici has no "exports" map, so these paths are public to Node; the
  * version is pinned by package-lock.json.)
  */
-import { createRequire } from 'node:module';
-import v8 from 'node:v8';
-import type { Agent as UndiciAgent, buildConnector as BuildConnector, Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import AgentClass from 'undici/lib/dispatcher/agent.js';
+import connector from 'undici/lib/core/connect.js';
+import requestApi from 'undici/lib/api/api-request.js';
 
-// undici parses HTTP with llhttp compiled to WebAssembly. By default V8
-// also recompiles it with TurboFan on background threads: about +35 MB of
-// peak RSS and 150 ms of CPU in a process that makes one or two requests.
-// The baseline (Liftoff) code is fast enough for HTTP framing, even for
-// multi-GB transfers where the bytes are not parsed, only counted.
-v8.setFlagsFromString('--liftoff-only');
+// (bin/img runs V8 with --liftoff-only for llhttp's WebAssembly: see there.)
 
-const load = createRequire(import.meta.url);
-
-export const Agent = load('undici/lib/dispatcher/agent.js') as typeof UndiciAgent;
+export const Agent = AgentClass;
 
 /** undici's socket connector (TCP/TLS), already loaded by the Agent. */
-export const buildConnector = load('undici/lib/core/connect.js') as typeof BuildConnector;
-
-const requestApi = load('undici/lib/api/api-request.js') as (
-  this: Dispatcher,
-  opts: Dispatcher.RequestOptions,
-) => Promise<Dispatcher.ResponseData>;
+export const buildConnector = connector;
 
 /** `undici.request(url, options)` on a given dispatcher, without loading undici's index. */
 export function request(
