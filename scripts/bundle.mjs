@@ -58,6 +58,9 @@ const result = await build({
   format: 'cjs',
   target: 'node20',
   external: ['typescript'],
+  // import() of a built-in stays lazy but becomes require(): bin/img runs the
+  // bundle as a vm.Script, which has no ES module loader behind it.
+  supported: { 'dynamic-import': false },
   plugins: [bundleOnly],
   // Smaller source: less to read and hash at each start. Names are kept so
   // stack traces under --debug stay readable.

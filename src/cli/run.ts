@@ -107,6 +107,9 @@ export function makeRunner(io: Io): Runner {
       userAgent: `img/${io.version}`,
       retryBaseMs: retryBaseMs(io.env),
       signal: io.signal,
+      // bin/img moves NODE_EXTRA_CA_CERTS here so that Node does not load every CA at start.
+      extraCaFile: io.env['IMG_NODE_EXTRA_CA_CERTS'] || undefined,
+      warn: (message) => io.stderr.write(`img: ${message}\n`),
     });
     // After the client accepted the TLS settings (--insecure with --os-cacert is refused there).
     if (cfg.insecure) {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
-import { Agent, buildConnector, request as undiciRequest, type Dispatcher } from './undici.js';
+import { Agent, buildConnector, request as undiciRequest, type ConnectCallback, type ConnectOptions, type Dispatcher } from './undici.js';
 import { ApiError, ConfigError, ConnectionError, ImgError } from '../errors.js';
 import { connectionError, extractServerMessage, forRequest, networkErrorCode } from './errors.js';
 import { maskTokens, redactHeaders, redactJson, withoutCatalog } from './redact.js';
@@ -75,6 +75,14 @@ export interface SessionOptions {
   retryBaseMs?: number;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
+  /**
+   * A PEM file of CAs to trust besides Node's own, over TLS, when no CA
+   * bundle is given: NODE_EXTRA_CA_CERTS, which bin/img takes out of Node's
+   * environment (see there) and hands on. Read at the first TLS connection.
+   */
+  extraCaFile?: string;
+  /** Receives warnings (one line, no `img:` prefix). */
+  warn?: (message: string) => void;
 }
 
 const RETRY_STATUSES = new Set([429, 502, 503, 504]);
@@ -120,6 +128,16 @@ function readOptionalFile(path: string | undefined, what: string, flag: string):
   }
 }
 
+/** The PEM text of NODE_EXTRA_CA_CERTS's file; like Node, a file that cannot be read is ignored with a warning. */
+function readExtraCas(file: string, warn: ((message: string) => void) | undefined): string[] {
+  try {
+    return [readFileSync(file, 'utf8')];
+  } catch (err) {
+    warn?.(`warning: ignoring extra certs from NODE_EXTRA_CA_CERTS '${file}': ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    return [];
+  }
+}
+
 /**
  * The one HTTP client img uses, on undici: TLS settings, timeouts, the auth
  * header, retries of safe requests, 401 re-authentication, redirects that
@@ -137,16 +155,33 @@ export class HttpSession {
       throw new ConfigError('--insecure and --os-cacert (OS_CACERT) contradict each other: use one');
     }
     const idle = opts.idleTimeoutMs ?? 600_000;
-    const connector = buildConnector({
+    const tlsOptions = {
       ca: readOptionalFile(opts.cacert, 'CA bundle', '--os-cacert'),
       cert: readOptionalFile(opts.cert, 'client certificate', '--os-cert'),
       key: readOptionalFile(opts.key, 'client key', '--os-key'),
       rejectUnauthorized: !opts.insecure,
       timeout: opts.connectTimeoutMs ?? 10_000,
-    });
+    };
+    const connector = buildConnector(tlsOptions);
+    // NODE_EXTRA_CA_CERTS semantics (Node's CAs plus the file's), set up once, when TLS is first used.
+    const extraCaFile = opts.extraCaFile && !tlsOptions.ca && !opts.insecure ? opts.extraCaFile : undefined;
+    let withExtraCas: Promise<typeof connector> | undefined;
+    const connect = (options: ConnectOptions, callback: ConnectCallback): void => {
+      if (extraCaFile === undefined || options.protocol !== 'https:') {
+        connector(options, callback);
+        return;
+      }
+      withExtraCas ??= import('node:tls').then((tls) =>
+        buildConnector({ ...tlsOptions, ca: [...tls.rootCertificates, ...readExtraCas(extraCaFile, opts.warn)] }),
+      );
+      withExtraCas.then(
+        (tlsConnector) => tlsConnector(options, callback),
+        (err: Error) => callback(err, null),
+      );
+    };
     this.dispatcher = new Agent({
       connect: (options, callback) => {
-        connector(options, (...args) => {
+        connect(options, (...args) => {
           const socket = args[1];
           // A TLS alert that comes after the handshake (TLS 1.3 "certificate required", "unknown
           // CA"…) would reach undici's request as a bare "other side closed", as the end of the

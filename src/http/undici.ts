@@ -6,7 +6,7 @@
  * (undici has no "exports" map, so these paths are public to Node; the
  * version is pinned by package-lock.json.)
  */
-import type { Dispatcher } from 'undici';
+import type { Dispatcher, buildConnector as Connector } from 'undici';
 import AgentClass from 'undici/lib/dispatcher/agent.js';
 import connector from 'undici/lib/core/connect.js';
 import requestApi from 'undici/lib/api/api-request.js';
@@ -29,3 +29,7 @@ export function request(
 }
 
 export type { Dispatcher };
+
+/** What a connector is called with, and what it calls back. */
+export type ConnectOptions = Connector.Options;
+export type ConnectCallback = Connector.Callback;

@@ -21,6 +21,10 @@ export interface ClientOptions {
   onToken?: (token: string) => void;
   /** First retry delay in ms (doubling each time); default 500. See IMG_RETRY_BASE_MS in cli/run.ts. */
   retryBaseMs?: number;
+  /** NODE_EXTRA_CA_CERTS as bin/img hands it on (see SessionOptions.extraCaFile). */
+  extraCaFile?: string;
+  /** Receives warnings (one line, no `img:` prefix). */
+  warn?: (message: string) => void;
 }
 
 /** Token-level Keystone operations (`img token issue|revoke`). */
@@ -52,6 +56,8 @@ export class CloudClient {
       debug: opts.debug,
       userAgent: opts.userAgent,
       retryBaseMs: opts.retryBaseMs,
+      extraCaFile: opts.extraCaFile,
+      warn: opts.warn,
     });
     this.keystoneClient = new KeystoneClient(this.session, config.auth, opts.signal);
     this.auth = new KeystoneAuth(this.keystoneClient, config.auth.authType !== 'token', opts.tokenStore, opts.onToken);

@@ -24,10 +24,12 @@ export interface RunImgOptions {
   timeoutMs?: number;
   /** Start from the parent's full environment (including OS_*) instead of a clean one. Default false. */
   inheritEnv?: boolean;
+  /** Run bin/img as an executable, through its #! line, as a shell would (default: `node bin/img`). */
+  direct?: boolean;
 }
 
 /**
- * Run `node bin/img ...args`.
+ * Run `node bin/img ...args` (or `bin/img ...args`, with `opts.direct`).
  *
  * By default the child sees a CLEAN environment: PATH, HOME (a fresh temporary directory per
  * call, removed afterwards, unless `opts.env.HOME` is given), XDG_CONFIG_HOME=$HOME/.config,
@@ -56,7 +58,8 @@ export async function runImg(args: string[], opts: RunImgOptions = {}): Promise<
 
   try {
     return await new Promise<ImgResult>((resolve, reject) => {
-      const child = spawn(process.execPath, [IMG_BIN, ...args], {
+      const [command, argv] = opts.direct ? [IMG_BIN, args] : [process.execPath, [IMG_BIN, ...args]];
+      const child = spawn(command, argv, {
         cwd: opts.cwd ?? env.HOME ?? process.cwd(),
         env,
         stdio: ['pipe', 'pipe', 'pipe'],

@@ -128,11 +128,12 @@ describe('TLS', () => {
    * `img list` with the admin openrc, Keystone behind `via[0]` and Glance behind `via[1]`;
    * returns what both fronts saw, Keystone's first.
    */
-  async function list(via: TlsFront[], args: string[], extra: Record<string, string | undefined> = {}) {
+  async function list(via: TlsFront[], args: string[], extra: Record<string, string | undefined> = {}, direct = false) {
     const [ks, gl] = via as [TlsFront, TlsFront];
     const starts = [ks.seen.length, gl.seen.length];
     const r = await runImg([...args, 'list', '-f', 'value', '-c', 'Name'], {
       env: { ...cloud.env(), OS_AUTH_URL: `${ks.url}/identity/v3`, OS_IMAGE_URL: gl.url, ...extra },
+      direct,
     });
     return { r, seen: [...ks.seen.slice(starts[0]), ...gl.seen.slice(starts[1])] };
   }
@@ -174,6 +175,46 @@ describe('TLS', () => {
     // The self-signed certificate given as its own CA works too.
     const { r } = await list(selfSigned, ['--os-cacert', pki.selfCert]);
     assert.equal(r.code, 0, describeRun(r));
+  });
+
+  // bin/img, run as a command, takes NODE_EXTRA_CA_CERTS out of Node's environment (Node 20 would
+  // parse every root CA at start) and img trusts that file itself once TLS is used: the same trust.
+  for (const direct of [true, false]) {
+    const how = direct ? 'bin/img run as a command' : 'node bin/img';
+    test(`NODE_EXTRA_CA_CERTS (${how}): its CA is trusted besides Node's, for Keystone and Glance`, async () => {
+      const { r, seen } = await list(front, [], { NODE_EXTRA_CA_CERTS: pki.ca }, direct);
+      assert.equal(r.code, 0, describeRun(r));
+      assert.equal(r.stdout, 'cirros\n');
+      assert.equal(r.stderr, '');
+      assert.deepEqual(paths(seen), SEEN_OK);
+    });
+
+    test(`NODE_EXTRA_CA_CERTS naming another CA (${how}): refused as without it`, async () => {
+      const { r, seen } = await list(front, [], { NODE_EXTRA_CA_CERTS: pki.otherCa }, direct);
+      assert.equal(r.code, 1, describeRun(r));
+      assert.match(oneLine(r), /^POST \S+ failed: TLS: unable to verify the certificate \(use --os-cacert\)$/);
+      assert.deepEqual(seen, []);
+    });
+  }
+
+  test('NODE_EXTRA_CA_CERTS with --os-cacert: the CA bundle alone decides, as in Node', async () => {
+    const { r } = await list(front, ['--os-cacert', pki.otherCa], { NODE_EXTRA_CA_CERTS: pki.ca }, true);
+    assert.equal(r.code, 1, describeRun(r));
+    assert.match(oneLine(r), /^POST \S+ failed: TLS: .*--os-cacert/);
+  });
+
+  test('NODE_EXTRA_CA_CERTS naming a missing file: one warning, then the usual CAs', async () => {
+    const missing = path.join(dir, 'no-such-ca.pem');
+    const { r } = await list(front, ['--os-cacert', pki.ca], { NODE_EXTRA_CA_CERTS: missing }, true);
+    // An explicit CA bundle wins, so the missing file is never even read.
+    assert.equal(r.code, 0, describeRun(r));
+    assert.equal(r.stderr, '');
+    const plain = await list(front, [], { NODE_EXTRA_CA_CERTS: missing }, true);
+    assert.equal(plain.r.code, 1, describeRun(plain.r));
+    const lines = plain.r.stderr.split('\n').filter(Boolean);
+    assert.deepEqual(lines.slice(0, 1), [`img: warning: ignoring extra certs from NODE_EXTRA_CA_CERTS '${missing}': ENOENT`]);
+    assert.match(lines[1] ?? '', /^img: POST \S+ failed: TLS: unable to verify the certificate/);
+    assert.equal(lines.length, 2);
   });
 
   test('--insecure and OS_INSECURE=true: success, with the warning on stderr', async () => {
