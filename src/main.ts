@@ -87,7 +87,7 @@ async function main(argv: string[]): Promise<number> {
       version,
     });
     return run(cmd, kind, action);
-  });
+  }, { imageGroup: argv.includes('image') });
   // commander would print its own `error: …` line and call process.exit(1) itself: make every
   // command (subcommands do not inherit settings added after they were created) throw instead,
   // so that usage errors come out here as one `img: …` line with exit code 2.

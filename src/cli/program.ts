@@ -200,9 +200,10 @@ function registerImageCommands(parent: Command, run: Runner): void {
 /**
  * The img command line: global options (every --os-* flag of the openstack
  * client except secrets, plus img's own), and the image commands both as
- * `img <action>` and `img image <action>`.
+ * `img <action>` and `img image <action>` (the latter left empty with
+ * `imageGroup: false`, for a command line that has no `image` word).
  */
-export function buildProgram(version: string, run: Runner): Command {
+export function buildProgram(version: string, run: Runner, opts: { imageGroup?: boolean } = {}): Command {
   const program = new Command('img')
     .description('Fast, trustworthy client for the OpenStack Image service (Glance v2)')
     .version(version, '--version', 'print the img version')
@@ -223,7 +224,8 @@ export function buildProgram(version: string, run: Runner): Command {
   );
   registerImageCommands(program, run);
   const image = program.command('image').description('Image commands (same as img <action>)');
-  registerImageCommands(image, run);
+  // Building the commands costs a few ms of every start: the copy under `img image` only when it can be used.
+  if (opts.imageGroup ?? true) registerImageCommands(image, run);
 
   const token = program.command('token').description('Keystone tokens');
   const issue = token.command('issue').description('Issue a token (as openstack token issue)');
