@@ -529,6 +529,19 @@ describe('command line', () => {
     });
   });
 
+  test('img image (the group is only built when named) lists the same commands as img', async () => {
+    const [group, bare] = await Promise.all([runImg(['image', '--help']), runImg(['--debug', 'image'])]);
+    assert.equal(group.code, 0);
+    assert.match(group.stdout, /^Usage: img image /);
+    for (const c of ['create', 'list', 'show', 'delete', 'deactivate', 'reactivate', 'set', 'unset', 'save', 'upload']) {
+      assert.match(group.stdout, new RegExp(`^  ${c}\\b`, 'm'), c);
+    }
+    // `img image` with no command after global options: commander's help for the group, exit 2.
+    assert.equal(bare.code, 2);
+    assert.match(bare.stderr, /^Usage: img image /);
+    assert.match(bare.stderr, /^  create\b/m);
+  });
+
   test('unknown option: exit 2, one line `img: unknown option …`', async () => {
     for (const args of [['--bogus', 'list'], ['list', '--bogus'], ['token', 'issue', '--bogus']]) {
       const r = await runImg(args);
