@@ -37,7 +37,7 @@ export async function createImage(ctx: CommandContext, name: string, opts: Creat
     await images.upload(created.id, source, ctx.signal);
     progress?.done();
     const image = await images.get(created.id, ctx.signal);
-    verifyUpload(source.digests(), image);
+    verifyUpload(await source.digests(), image);
     return imageShow(image);
   } catch (err) {
     progress?.done();

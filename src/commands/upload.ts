@@ -26,6 +26,6 @@ export async function uploadImage(ctx: CommandContext, ref: string, opts: { file
     progress?.done();
   }
   const after = await images.get(image.id, ctx.signal);
-  verifyUpload(source.digests(), after);
+  verifyUpload(await source.digests(), after);
   return imageShow(after);
 }

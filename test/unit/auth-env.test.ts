@@ -539,7 +539,7 @@ describe('command line', () => {
     // `img image` with no command after global options: commander's help for the group, exit 2.
     assert.equal(bare.code, 2);
     assert.match(bare.stderr, /^Usage: img image /);
-    assert.match(bare.stderr, /^  create\b/m);
+    assert.match(bare.stderr, /^ {2}create\b/m);
   });
 
   test('unknown option: exit 2, one line `img: unknown option …`', async () => {
