@@ -103,11 +103,29 @@ function measure(argv, { env = {}, before, after } = {}) {
   return { wall, rssMiB: rssKb / 1024 };
 }
 
-function series(n, argv, hooks) {
-  const samples = [];
-  for (let i = 0; i < n; i++) samples.push(measure(argv, hooks));
+function summarize(samples) {
   const walls = samples.map((s) => s.wall).sort((a, b) => a - b);
-  return { wall: walls[Math.floor(walls.length / 2)], rssMiB: Math.max(...samples.map((s) => s.rssMiB)), runs: n };
+  return { wall: walls[Math.floor(walls.length / 2)], rssMiB: Math.max(...samples.map((s) => s.rssMiB)), runs: samples.length };
+}
+
+/**
+ * Times several commands doing the same work, interleaved: (optionally) one
+ * unmeasured warm-up each, then `n` rounds that run every command once, in
+ * rotating order, so that a busy moment of the machine or of the cloud
+ * weighs on all of them alike. `commands`: { tool: { argv, env?, before?,
+ * after? } }. Returns { tool: { wall (median s), rssMiB (peak), runs } }.
+ */
+function compare(n, commands, { warmup = true } = {}) {
+  const tools = Object.keys(commands);
+  if (warmup) for (const t of tools) measure(commands[t].argv, commands[t]);
+  const samples = Object.fromEntries(tools.map((t) => [t, []]));
+  for (let i = 0; i < n; i++) {
+    for (let k = 0; k < tools.length; k++) {
+      const t = tools[(i + k) % tools.length];
+      samples[t].push(measure(commands[t].argv, commands[t]));
+    }
+  }
+  return Object.fromEntries(tools.map((t) => [t, summarize(samples[t])]));
 }
 
 const curl = (script) => ['bash', '-c', script];
@@ -133,8 +151,7 @@ sh(IMG, ['token', 'issue', '-f', 'value', '-c', 'id'], baseEnv);
 // ---- workloads ----------------------------------------------------------
 if (want('help')) {
   // As an operator runs it: through bin/img's #! line.
-  const img = series(RUNS, [IMG, '--help']);
-  const node = series(RUNS, ['node', '-e', '0']);
+  const { img, node } = compare(RUNS, { img: { argv: [IMG, '--help'] }, node: { argv: ['node', '-e', '0'] } });
   const ratio = img.wall / node.wall;
   record('img --help', '≤ 1.5× `node -e 0`', [{ tool: 'img', ...img }, { tool: 'node -e 0', ...node }], {
     met: ratio <= 1.5,
@@ -150,8 +167,10 @@ if (want('list-warm') || want('list-cold')) {
 if (want('list-warm')) {
   // Filtered to the five bench-seed images: the listing an operator typically sees,
   // whatever else the bench cloud keeps (the large-listing workload's images).
-  const img = series(RUNS, [IMG, 'list', '--tag', 'bench-seed']);
-  const osc = series(RUNS, [OPENSTACK, 'image', 'list', '--tag', 'bench-seed']);
+  const { img, osc } = compare(RUNS, {
+    img: { argv: [IMG, 'list', '--tag', 'bench-seed'] },
+    osc: { argv: [OPENSTACK, 'image', 'list', '--tag', 'bench-seed'] },
+  });
   const speedup = osc.wall / img.wall;
   record('list, cached token', '≥ 12× faster than openstack; ≤ 60 MiB', [{ tool: 'img', ...img }, { tool: 'openstack', ...osc }], {
     met: speedup >= 12 && img.rssMiB <= 60,
@@ -159,17 +178,19 @@ if (want('list-warm')) {
   });
 }
 if (want('list-cold')) {
-  const img = series(RUNS, [IMG, 'list', '--tag', 'bench-seed'], {
-    // Only the token entries: img's code cache (img/code) stays, as it would for an operator.
-    before: () => {
-      const dir = path.join(cacheHome, 'img');
-      for (const f of existsSync(dir) ? readdirSync(dir) : []) if (f !== 'code') rmSync(path.join(dir, f), { recursive: true, force: true });
+  const { img, floor } = compare(RUNS, {
+    img: {
+      argv: [IMG, 'list', '--tag', 'bench-seed'],
+      // Only the token entries: img's code cache (img/code) stays, as it would for an operator.
+      before: () => {
+        const dir = path.join(cacheHome, 'img');
+        for (const f of existsSync(dir) ? readdirSync(dir) : []) if (f !== 'code') rmSync(path.join(dir, f), { recursive: true, force: true });
+      },
+    },
+    floor: {
+      argv: curl(`t=$(curl -sS -D - -o /dev/null -H 'Content-Type: application/json' -d @${authFile} ${authUrl}/auth/tokens | tr -d '\\r' | awk -F': ' 'tolower($1)=="x-subject-token"{print $2}'); curl -sS -H "X-Auth-Token: $t" '${glance}/v2/images?tag=bench-seed&limit=1000' >/dev/null`),
     },
   });
-  const floor = series(
-    RUNS,
-    curl(`t=$(curl -sS -D - -o /dev/null -H 'Content-Type: application/json' -d @${authFile} ${authUrl}/auth/tokens | tr -d '\\r' | awk -F': ' 'tolower($1)=="x-subject-token"{print $2}'); curl -sS -H "X-Auth-Token: $t" '${glance}/v2/images?tag=bench-seed&limit=1000' >/dev/null`),
-  );
   const ratio = img.wall / floor.wall;
   record('list, empty token cache', '≤ 1.2× curl (token + list)', [{ tool: 'img', ...img }, { tool: 'curl', ...floor }], {
     met: ratio <= 1.2,
@@ -179,9 +200,11 @@ if (want('list-cold')) {
 
 if (want('show')) {
   const id = imgIds(['--tag', 'bench-seed'])[0];
-  const img = series(RUNS, [IMG, 'show', id]);
-  const osc = series(RUNS, [OPENSTACK, 'image', 'show', id]);
-  const c = series(RUNS, curl(`curl -sS -H @${headerFile} ${glance}/v2/images/${id} >/dev/null`));
+  const { img, osc, c } = compare(RUNS, {
+    img: { argv: [IMG, 'show', id] },
+    osc: { argv: [OPENSTACK, 'image', 'show', id] },
+    c: { argv: curl(`curl -sS -H @${headerFile} ${glance}/v2/images/${id} >/dev/null`) },
+  });
   record('show by ID, cached token', 'report', [{ tool: 'img', ...img }, { tool: 'openstack', ...osc }, { tool: 'curl', ...c }], {
     met: true,
     summary: `${(osc.wall / img.wall).toFixed(1)}× faster than openstack, ${(img.wall / c.wall).toFixed(2)}× curl`,
@@ -197,13 +220,18 @@ if (want('create')) {
   const name = 'bench-create';
   const cleanup = () => deleteByName(name);
   cleanup();
-  const img = series(BIG_RUNS, [IMG, 'create', name, '--file', bigFile, '--disk-format', 'raw'], { after: cleanup });
-  const c = series(
+  const { img, c, osc } = compare(
     BIG_RUNS,
-    curl(`id=$(curl -sS -H @${headerFile} -H 'Content-Type: application/json' -d '{"name":"${name}","disk_format":"raw","container_format":"bare"}' ${glance}/v2/images | sed 's/.*"id": *"\\([^"]*\\)".*/\\1/'); curl -sS -f -H @${headerFile} -H 'Content-Type: application/octet-stream' -T ${bigFile} ${glance}/v2/images/$id/file`),
-    { after: cleanup },
+    {
+      img: { argv: [IMG, 'create', name, '--file', bigFile, '--disk-format', 'raw'], after: cleanup },
+      c: {
+        argv: curl(`id=$(curl -sS -H @${headerFile} -H 'Content-Type: application/json' -d '{"name":"${name}","disk_format":"raw","container_format":"bare"}' ${glance}/v2/images | sed 's/.*"id": *"\\([^"]*\\)".*/\\1/'); curl -sS -f -H @${headerFile} -H 'Content-Type: application/octet-stream' -T ${bigFile} ${glance}/v2/images/$id/file`),
+        after: cleanup,
+      },
+      osc: { argv: [OPENSTACK, 'image', 'create', name, '--file', bigFile, '--disk-format', 'raw', '--container-format', 'bare'], after: cleanup },
+    },
+    { warmup: false },
   );
-  const osc = series(BIG_RUNS, [OPENSTACK, 'image', 'create', name, '--file', bigFile, '--disk-format', 'raw', '--container-format', 'bare'], { after: cleanup });
   const ratio = img.wall / c.wall;
   record(`create --file (${SIZE_MIB} MiB), verified`, '≤ 1.05× curl -T; ≤ 80 MiB', [{ tool: 'img', ...img }, { tool: 'curl -T', ...c }, { tool: 'openstack', ...osc }], {
     met: ratio <= 1.05 && img.rssMiB <= 80,
@@ -219,9 +247,15 @@ if (want('save')) {
   const id = imgIds(['--name', name])[0];
   const out = path.join(work, 'download.raw');
   const rmOut = () => rmSync(out, { force: true });
-  const img = series(BIG_RUNS, [IMG, 'save', id, '--file', out], { after: rmOut });
-  const c = series(BIG_RUNS, curl(`curl -sS -f -H @${headerFile} -o ${out} ${glance}/v2/images/${id}/file`), { after: rmOut });
-  const osc = series(BIG_RUNS, [OPENSTACK, 'image', 'save', id, '--file', out], { after: rmOut });
+  const { img, c, osc } = compare(
+    BIG_RUNS,
+    {
+      img: { argv: [IMG, 'save', id, '--file', out], after: rmOut },
+      c: { argv: curl(`curl -sS -f -H @${headerFile} -o ${out} ${glance}/v2/images/${id}/file`), after: rmOut },
+      osc: { argv: [OPENSTACK, 'image', 'save', id, '--file', out], after: rmOut },
+    },
+    { warmup: false },
+  );
   const ratio = img.wall / c.wall;
   record(`save --file (${SIZE_MIB} MiB), verified`, '≤ 1.25× curl; ≤ 80 MiB', [{ tool: 'img', ...img }, { tool: 'curl', ...c }, { tool: 'openstack', ...osc }], {
     met: ratio <= 1.25 && img.rssMiB <= 80,
@@ -236,10 +270,10 @@ if (want('list-many')) {
     console.error(`bench: creating ${MANY - have} queued images tagged ${tag} (kept for later runs)`);
     execFileSync('node', [path.join(root, 'bench', 'seed-images.mjs'), glance, headerFile, tag, String(MANY - have)], { stdio: 'inherit' });
   }
-  const img = series(RUNS, [IMG, 'list', '--tag', tag]);
   const pages = `m=; n=0; while :; do q="tag=${tag}&limit=1000\${m:+&marker=$m}"; body=$(curl -sS -H @${headerFile} "${glance}/v2/images?$q"); m=$(printf '%s' "$body" | grep -o '"next": *"[^"]*"' | grep -o 'marker=[^&"]*' | cut -d= -f2); [ -n "$m" ] || break; n=$((n+1)); [ $n -lt 100 ] || break; done`;
-  const c = series(RUNS, curl(pages));
-  const osc = series(Math.min(RUNS, 3), [OPENSTACK, 'image', 'list', '--tag', tag]);
+  const { img, c } = compare(RUNS, { img: { argv: [IMG, 'list', '--tag', tag] }, c: { argv: curl(pages) } });
+  // openstack takes ~15 s a listing: three runs, on their own.
+  const { osc } = compare(Math.min(RUNS, 3), { osc: { argv: [OPENSTACK, 'image', 'list', '--tag', tag] } }, { warmup: false });
   const ratio = img.wall / c.wall;
   record(`list of ${MANY} images`, '≤ 1.15× curl (same pages)', [{ tool: 'img', ...img }, { tool: 'curl', ...c }, { tool: 'openstack', ...osc }], {
     met: ratio <= 1.15,
