@@ -129,6 +129,11 @@ function compare(n, commands, { warmup = true } = {}) {
 }
 
 const curl = (script) => ['bash', '-c', script];
+/**
+ * Writes dirty pages out between two large transfers, so that one run does not pay
+ * for the disk write-back of the gigabyte the previous one (or Glance) left in the page cache.
+ */
+const settle = () => spawnSync('sync');
 const results = [];
 function record(name, target, rows, check) {
   results.push({ name, target, rows, ...check });
@@ -218,7 +223,10 @@ if ((want('create') || want('save')) && !existsSync(bigFile)) {
 }
 if (want('create')) {
   const name = 'bench-create';
-  const cleanup = () => deleteByName(name);
+  const cleanup = () => {
+    deleteByName(name);
+    settle();
+  };
   cleanup();
   const { img, c, osc } = compare(
     BIG_RUNS,
@@ -246,7 +254,10 @@ if (want('save')) {
   }
   const id = imgIds(['--name', name])[0];
   const out = path.join(work, 'download.raw');
-  const rmOut = () => rmSync(out, { force: true });
+  const rmOut = () => {
+    rmSync(out, { force: true });
+    settle();
+  };
   const { img, c, osc } = compare(
     BIG_RUNS,
     {
