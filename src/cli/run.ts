@@ -98,6 +98,7 @@ export function makeRunner(io: Io): Runner {
     if (timeout !== undefined && !(timeout > 0)) {
       throw new UsageError(`Invalid value '${String(o['timeout'])}' for --timeout: expected seconds > 0`);
     }
+    const warn = (message: string) => io.stderr.write(`img: ${message}\n`);
     const client = new CloudClient(cfg, {
       // Debug lines are redacted by the session; known secrets are scrubbed again, as main.ts does for errors.
       debug: o['debug'] ? (line) => io.stderr.write(`${scrubSecrets(line, io.secrets)}\n`) : undefined,
@@ -109,11 +110,11 @@ export function makeRunner(io: Io): Runner {
       signal: io.signal,
       // bin/img moves NODE_EXTRA_CA_CERTS here so that Node does not load every CA at start.
       extraCaFile: io.env['IMG_NODE_EXTRA_CA_CERTS'] || undefined,
-      warn: (message) => io.stderr.write(`img: ${message}\n`),
+      warn,
     });
     // After the client accepted the TLS settings (--insecure with --os-cacert is refused there).
     if (cfg.insecure) {
-      io.stderr.write('img: warning: TLS certificate verification is disabled (--insecure / OS_INSECURE)\n');
+      warn('warning: TLS certificate verification is disabled (--insecure / OS_INSECURE)');
     }
     const showProgress = (o['progress'] as boolean | undefined) ?? (settings.progress !== false && io.stderr.isTTY === true);
     const ctx: CommandContext = {
@@ -134,7 +135,7 @@ export function makeRunner(io: Io): Runner {
         const { startProgress } = await import('./progress.js');
         return startProgress(label, total, io.stderr);
       },
-      warn: (message) => io.stderr.write(`img: ${message}\n`),
+      warn,
     };
     // Load the formatters while the command waits for the network, not after.
     const formatters = fmt ? import('../output/index.js') : undefined;

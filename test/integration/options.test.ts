@@ -572,24 +572,16 @@ describe('every command and option', { timeout: 240_000 }, () => {
       });
       assert.equal(created.status, 201, created.text);
       const cred = created.json.application_credential as Json;
+      const byId = {
+        OS_AUTH_URL: creds('demo')['OS_AUTH_URL'],
+        OS_AUTH_TYPE: 'v3applicationcredential',
+        OS_APPLICATION_CREDENTIAL_ID: cred.id as string,
+        OS_APPLICATION_CREDENTIAL_SECRET: cred.secret as string,
+      };
       try {
-        const r = await img(null, ['list', '-f', 'value', '-c', 'Name', '--name', `${PREFIX}-none`, '--print-empty'], {
-          env: {
-            OS_AUTH_URL: creds('demo')['OS_AUTH_URL'],
-            OS_AUTH_TYPE: 'v3applicationcredential',
-            OS_APPLICATION_CREDENTIAL_ID: cred.id as string,
-            OS_APPLICATION_CREDENTIAL_SECRET: cred.secret as string,
-          },
-        });
+        const r = await img(null, ['list', '-f', 'value', '-c', 'Name', '--name', `${PREFIX}-none`, '--print-empty'], { env: byId });
         ok(r);
-        const t = await img(null, ['token', 'issue', '-f', 'value', '-c', 'project_id', '-c', 'user_id'], {
-          env: {
-            OS_AUTH_URL: creds('demo')['OS_AUTH_URL'],
-            OS_AUTH_TYPE: 'v3applicationcredential',
-            OS_APPLICATION_CREDENTIAL_ID: cred.id as string,
-            OS_APPLICATION_CREDENTIAL_SECRET: cred.secret as string,
-          },
-        });
+        const t = await img(null, ['token', 'issue', '-f', 'value', '-c', 'project_id', '-c', 'user_id'], { env: byId });
         ok(t);
         assert.equal(t.stdout, `${demo.projectId}\n${demo.userId}\n`);
         // By name, with the user it belongs to.
