@@ -292,14 +292,29 @@ export async function streamAndVerify(
   onProgress?: ProgressFn,
 ): Promise<void> {
   const meter = new Meter([expected?.algorithm ?? 'md5'], { onProgress });
+  const flowing = pipeline(body, meter, sink, { end: false });
+  const received = countReceived(body);
   try {
-    await pipeline(body, meter, sink, { end: false });
+    await flowing;
   } catch (err) {
-    throw sinkProblem(err) ?? brokenDownload(err, imageId, meter.bytes, expected?.size, '');
+    throw sinkProblem(err) ?? brokenDownload(err, imageId, received(), expected?.size, '');
   } finally {
     meter.destroy();
   }
   await checkDownload(meter, expected, imageId);
+}
+
+/**
+ * Counts the bytes `body` delivers, to say how far a broken download got:
+ * the meter's own count lags behind while chunks wait for the hasher. Call
+ * it once `body` is piped (a 'data' listener would set it flowing).
+ */
+function countReceived(body: Readable): () => number {
+  let n = 0;
+  body.on('data', (chunk: Buffer) => {
+    n += chunk.length;
+  });
+  return () => n;
 }
 
 /** A failed write to stdout (disk full, reader gone) as a {@link FileError}; undefined for any other error. */
@@ -462,11 +477,16 @@ async function download(meter: Meter, opts: DownloadOptions): Promise<void> {
     throw err;
   }
   let keep = false;
+  // Bytes that arrived, for the error message: what was there already, plus the body's.
+  let got = () => offset;
   try {
     const file = createWriteStream(partial, { flags: offset > 0 ? 'a' : 'w', mode: 0o600, highWaterMark: CHUNK_SIZE });
     const flusher = new Flusher(partial, () => file.bytesWritten);
+    const flowing = pipeline(body, meter, file);
+    const received = countReceived(body);
+    got = () => offset + received();
     try {
-      await pipeline(body, meter, file);
+      await flowing;
       await checkDownload(meter, opts.expected, opts.imageId);
       // Durable before it takes the destination's name: a crash never leaves a torn file there.
       await flusher.sync();
@@ -485,7 +505,7 @@ async function download(meter: Meter, opts: DownloadOptions): Promise<void> {
     const hint = keep
       ? `; '${partial}' is kept: run the same command again to continue`
       : ' (with --resume, what arrived is kept for the next try)';
-    throw brokenDownload(err, opts.imageId, meter.bytes, size, hint);
+    throw brokenDownload(err, opts.imageId, got(), size, hint);
   } finally {
     if (!keep) await rm(partial, { force: true });
   }
