@@ -6,6 +6,8 @@
 #   bash scripts/local-cloud.sh down     stop the processes this state dir started
 #   bash scripts/local-cloud.sh status   print what is up; exit 0 only when all is up
 #   bash scripts/local-cloud.sh env [admin|demo]   print the absolute path of an openrc file
+#   bash scripts/local-cloud.sh check-packages     apt-get update, then fail unless every package
+#                                                  `up` may install still has an installable candidate
 #
 # Environment (defaults in brackets):
 #   IMG_CLOUD_DIR            state directory                [<repo>/.cloud]
@@ -207,6 +209,30 @@ ensure_packages() {
     >>"$LOGS/apt.log" 2>&1 || fail "apt-get install failed" "$LOGS/apt.log"
 }
 
+# Does a repository offer PKG (a candidate that is more than the installed
+# copy in /var/lib/dpkg/status)? A renamed or dropped package fails here even
+# on a machine that still has it installed.
+apt_offers() { # pkg
+  apt-cache policy "$1" 2>/dev/null | awk '
+    /^  Candidate:/ { cand = $2 }
+    /^ (\*\*\* |    )[^ ]/ { ver = ($1 == "***") ? $2 : $1 }
+    /^        [0-9]+ / && ver == cand && cand != "(none)" && $2 != "/var/lib/dpkg/status" { ok = 1 }
+    END { exit !ok }'
+}
+
+cmd_check_packages() {
+  local p bad=()
+  [[ $EUID -eq 0 ]] || die "check-packages runs apt-get update: run it as root"
+  mkdir -p "$LOGS"
+  wait_for_apt
+  log "apt-get update (log: $LOGS/apt.log)"
+  apt-get update -o DPkg::Lock::Timeout=600 >>"$LOGS/apt.log" 2>&1 || fail "apt-get update failed" "$LOGS/apt.log"
+  # glance-common: `up` downloads it for glance-api-paste.ini
+  for p in "${PACKAGES[@]}" glance-common; do apt_offers "$p" || bad+=("$p"); done
+  [[ ${#bad[@]} -eq 0 ]] || die "no installable candidate for: ${bad[*]} (renamed or removed from Debian? see 'apt-cache policy ${bad[0]}')"
+  log "all $((${#PACKAGES[@]} + 1)) packages have installable candidates"
+}
+
 # python3-glance ships no paste config; it is in glance-common, whose postinst
 # wants debconf and systemd — so unpack the .deb instead of installing it, once.
 ensure_glance_paste() {
@@ -219,8 +245,10 @@ ensure_glance_paste() {
   log "fetching glance-api-paste.ini from glance-common $ver"
   if ! (cd "$tmp" && apt-get download "glance-common=$ver") >>"$LOGS/apt.log" 2>&1; then
     wait_for_apt
-    (cd "$tmp" && apt-get update && apt-get download "glance-common=$ver") >>"$LOGS/apt.log" 2>&1 \
-      || fail "could not download glance-common $ver" "$LOGS/apt.log"
+    # after an update the installed version may be gone from the archive:
+    # the newest glance-common's paste file is the same in every release
+    (cd "$tmp" && apt-get update && { apt-get download "glance-common=$ver" || apt-get download glance-common; }) \
+      >>"$LOGS/apt.log" 2>&1 || fail "could not download glance-common" "$LOGS/apt.log"
   fi
   dpkg -x "$tmp"/glance-common_*.deb "$tmp/x"
   cp "$tmp/x/usr/share/glance-common/glance-api-paste.ini" "$paste.tmp"
@@ -304,10 +332,15 @@ ensure_database() { # name password
 write_configs() {
   # oslo.config expands $name in values; $$ is a literal $
   local glance_pw_ini=${GLANCE_PW//'$'/'$$'}
-  mkdir -p "$KS_DIR" "$GL_DIR/images" "$GL_DIR/staging" "$GL_DIR/tasks"
+  mkdir -p "$KS_DIR/conf.d" "$KS_DIR/policy.d" "$KS_DIR/locks" \
+    "$GL_DIR/conf.d" "$GL_DIR/policy.d" "$GL_DIR/locks" "$GL_DIR/work" "$GL_DIR/cache" \
+    "$GL_DIR/images" "$GL_DIR/staging" "$GL_DIR/tasks"
   (
     umask 077
     # Keystone on SQLite fails writes with "database is locked": use PostgreSQL.
+    # Every option whose default is a path under /etc, /var, /run, /tmp or
+    # $HOME is set inside the state directory, so that the cloud depends on
+    # nothing a fresh machine lacks and reads nothing another install left.
     cat >"$KS_DIR/keystone.conf" <<EOF
 [DEFAULT]
 use_stderr = true
@@ -316,6 +349,8 @@ use_stderr = true
 # bcrypt's fewest rounds: every token request checks a password, and this is
 # a throwaway test cloud, not a place for real secrets
 password_hash_rounds = 4
+# default /etc/keystone/domains; read only with domain_specific_drivers_enabled
+domain_config_dir = $KS_DIR/domains
 
 [database]
 connection = postgresql+psycopg2://keystone:$KS_DB_PW@$HOST:$PG_PORT/keystone
@@ -324,11 +359,45 @@ connection = postgresql+psycopg2://keystone:$KS_DB_PW@$HOST:$PG_PORT/keystone
 provider = fernet
 
 [fernet_tokens]
+# default /etc/keystone/fernet-keys/
+key_repository = $KS_DIR/fernet-keys
+
+[fernet_receipts]
+# default /etc/keystone/fernet-keys/ (the tokens' default too, so share the
+# tokens' keys); keystone-manage bootstrap refuses to run when it is missing
 key_repository = $KS_DIR/fernet-keys
 
 [credential]
+# default /etc/keystone/credential-keys/
 key_repository = $KS_DIR/credential-keys
+
+[jwt_tokens]
+# defaults under /etc/keystone/jws-keys/; read only with [token] provider = jws
+jws_public_key_repository = $KS_DIR/jws-keys/public
+jws_private_key_repository = $KS_DIR/jws-keys/private
+
+[saml]
+# defaults under /etc/keystone/; read only when Keystone is a SAML IdP
+certfile = $KS_DIR/saml/signing_cert.pem
+keyfile = $KS_DIR/saml/signing_key.pem
+idp_metadata_path = $KS_DIR/saml/idp_metadata.xml
+
+[federation]
+# default /etc/keystone/sso_callback_template.html; read only for WebSSO
+sso_callback_template = $KS_DIR/sso_callback_template.html
+
+[oslo_policy]
+# a relative policy file or dir is searched in ~/.keystone, ~, /etc/keystone
+# and /etc: an absolute file with no overrides and an empty dir instead
+policy_file = $KS_DIR/policy.yaml
+policy_dirs = $KS_DIR/policy.d
+
+[oslo_concurrency]
+# no default (a lock without it fails); used by external locks
+lock_path = $KS_DIR/locks
 EOF
+    # The services' built-in policy defaults, with nothing overridden.
+    printf '{}\n' >"$KS_DIR/policy.yaml"
 
     # OS_KEYSTONE_CONFIG_FILES points the WSGI app at our config; the config
     # path on the command line also lets `down` recognise the process as ours.
@@ -345,6 +414,9 @@ master = true
 die-on-term = true
 need-app = true
 buffer-size = 65535
+; oslo.config reads *.conf in ~/.keystone/keystone.conf.d, /etc/keystone/keystone.conf.d
+; and the like unless told which config dir to use: an empty one of ours
+pyargv = --config-dir $KS_DIR/conf.d
 ; http-socket closes the connection after each response without saying so,
 ; and clients that reuse it get "connection reset": say so.
 add-header = Connection: close
@@ -359,6 +431,13 @@ bind_port = $GL_PORT
 workers = 1
 enabled_backends = fs:file
 use_stderr = true
+# default file:///tmp/staging/; used instead of [os_glance_staging_store]
+# when enabled_backends is unset, and swept of leftovers at start
+node_staging_uri = file://$GL_DIR/staging/
+# no default; the image cache (cachemanagement flavors, /v2/cache) lives here
+image_cache_dir = $GL_DIR/cache/
+# default /etc/glance/metadefs/; read only by glance-manage db_load_metadefs
+metadata_source_path = $GL_DIR/metadefs/
 
 [glance_store]
 default_backend = fs
@@ -366,6 +445,7 @@ default_backend = fs
 [fs]
 filesystem_store_datadir = $GL_DIR/images/
 
+# the reserved stores default to /var/lib/glance/{staging,tasks}
 [os_glance_staging_store]
 filesystem_store_datadir = $GL_DIR/staging/
 
@@ -393,10 +473,20 @@ config_file = $GL_DIR/glance-api-paste.ini
 [oslo_policy]
 enforce_new_defaults = false
 enforce_scope = false
+# a relative policy file or dir is searched in ~/.glance, ~, /etc/glance
+# and /etc: an absolute file with no overrides and an empty dir instead
+policy_file = $GL_DIR/policy.yaml
+policy_dirs = $GL_DIR/policy.d
 
 [oslo_concurrency]
+# no default (a lock without it fails)
 lock_path = $GL_DIR/locks
+
+[task]
+# no default; the import flows convert and unpack data here
+work_dir = $GL_DIR/work
 EOF
+    printf '{}\n' >"$GL_DIR/policy.yaml"
 
     token_body admin "$ADMIN_PW" admin >"$RUN/admin-token.json"
   )
@@ -428,7 +518,7 @@ EOF
 
 keystone_manage() { # what-for args...
   local what=$1; shift
-  "$KS_MANAGE" --config-file "$KS_DIR/keystone.conf" "$@" >>"$LOGS/keystone-manage.log" 2>&1 \
+  "$KS_MANAGE" --config-file "$KS_DIR/keystone.conf" --config-dir "$KS_DIR/conf.d" "$@" >>"$LOGS/keystone-manage.log" 2>&1 \
     || fail "keystone-manage $what failed" "$LOGS/keystone-manage.log"
 }
 
@@ -467,7 +557,7 @@ glance_chain() {
   start_glance
   if [[ ! -f $STATE/.done-glance-db ]]; then
     log "glance db_sync"
-    "$PY" -m glance.cmd.manage --config-file "$GL_DIR/glance-api.conf" db_sync >>"$LOGS/glance-manage.log" 2>&1 \
+    "$PY" -m glance.cmd.manage --config-file "$GL_DIR/glance-api.conf" --config-dir "$GL_DIR/conf.d" db_sync >>"$LOGS/glance-manage.log" 2>&1 \
       || fail "glance db_sync failed" "$LOGS/glance-manage.log"
     touch "$STATE/.done-glance-db"
   fi
@@ -568,7 +658,7 @@ start_glance() {
   stop_daemon glance   # leftovers of one that died, which may hold the port
   port_open "$GL_PORT" && die "port $GL_PORT is taken by something else (set IMG_CLOUD_GLANCE_PORT)"
   log "starting glance on $GL_URL"
-  spawn glance "$LOGS/glance.log" "$PY" -m glance.cmd.api --config-file "$GL_DIR/glance-api.conf"
+  spawn glance "$LOGS/glance.log" "$PY" -m glance.cmd.api --config-file "$GL_DIR/glance-api.conf" --config-dir "$GL_DIR/conf.d"
 }
 
 wait_for_apis() {
@@ -738,5 +828,6 @@ case ${1:-} in
   down) cmd_down ;;
   status) cmd_status ;;
   env) cmd_env "${2:-admin}" ;;
-  *) echo "usage: $0 up|down|status|env [admin|demo]" >&2; exit 2 ;;
+  check-packages) cmd_check_packages ;;
+  *) echo "usage: $0 up|down|status|env [admin|demo]|check-packages" >&2; exit 2 ;;
 esac
