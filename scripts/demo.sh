@@ -11,8 +11,9 @@ if [ ! -d node_modules ] || [ ! -f dist/src/main.js ]; then
 fi
 
 bash scripts/local-cloud.sh up
+OPENRC=$(bash scripts/local-cloud.sh env)
 # shellcheck disable=SC1090
-. "$(bash scripts/local-cloud.sh env)"
+. "$OPENRC"
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
@@ -36,3 +37,6 @@ run show Ubuntu18 -c status
 run reactivate Ubuntu18
 run delete Ubuntu18
 run list
+
+printf '\ndemo: the cloud keeps running; its state is in %s, credentials: . %s (or demo-openrc); stop it: npm run cloud:down\n' \
+  "$(dirname "$OPENRC")" "$OPENRC"
