@@ -27,20 +27,25 @@ export interface CloudsData {
 }
 
 /**
- * openstacksdk's CONFIG_SEARCH_PATH: cwd, appdirs' user config dir
- * ($XDG_CONFIG_HOME/openstack), ~/.config/openstack, appdirs' site config
- * dir ($XDG_CONFIG_DIRS entries or /etc/xdg, + /openstack), /etc/openstack.
- * Relative XDG_CONFIG_HOME / XDG_CONFIG_DIRS entries are ignored, as the XDG
- * Base Directory specification says.
+ * The directories of openstacksdk's CONFIG_SEARCH_PATH after cwd: appdirs'
+ * user config dir ($XDG_CONFIG_HOME/openstack), ~/.config/openstack, appdirs'
+ * site config dir ($XDG_CONFIG_DIRS entries or /etc/xdg, + /openstack),
+ * /etc/openstack. Relative XDG_CONFIG_HOME / XDG_CONFIG_DIRS entries are
+ * ignored, as the XDG Base Directory specification says.
  */
-export function searchDirs(s: CloudsSearch): string[] {
+function configDirs(s: CloudsSearch): string[] {
   const userDir = path.join(s.homeDir, '.config', 'openstack');
   const xdgHome = path.join(xdgConfigHome(s.env, s.homeDir), 'openstack');
   const xdgDirs = (s.env['XDG_CONFIG_DIRS'] || '/etc/xdg')
     .split(':')
     .filter((d) => path.isAbsolute(d))
     .map((d) => path.join(d, 'openstack'));
-  return [...new Set([s.cwd, xdgHome, userDir, ...xdgDirs, s.systemConfigDir])];
+  return [xdgHome, userDir, ...xdgDirs, s.systemConfigDir];
+}
+
+/** openstacksdk's CONFIG_SEARCH_PATH: cwd, then {@link configDirs}, each once. */
+export function searchDirs(s: CloudsSearch): string[] {
+  return [...new Set([s.cwd, ...configDirs(s)])];
 }
 
 /**
@@ -52,8 +57,10 @@ export function searchDirs(s: CloudsSearch): string[] {
  * to `s.warn` and the search goes on.
  */
 function findFirst(base: string, explicit: string | undefined, dirs: string[], s: CloudsSearch): Promise<Found | undefined> {
+  // A working directory that is also a configuration directory (img run from /etc/openstack) is judged as the latter.
+  const plainCwd = !configDirs(s).includes(s.cwd);
   const candidates: Candidate[] = dirs.flatMap((d) =>
-    ['.yaml', '.yml', '.json'].map((ext) => ({ filepath: path.join(d, base + ext), ...(d === s.cwd ? { cwd: s.cwd } : {}) })));
+    ['.yaml', '.yml', '.json'].map((ext) => ({ filepath: path.join(d, base + ext), ...(d === s.cwd && plainCwd ? { cwd: s.cwd } : {}) })));
   if (explicit) candidates.unshift({ filepath: path.resolve(s.cwd, explicit) });
   return loadFirst('openstack', candidates, false, s.warn);
 }

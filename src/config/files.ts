@@ -19,7 +19,7 @@
  *   config" from process.cwd() with its default loaders and has no option to
  *   turn that off: package.json, package.yaml,
  *   .config/config.{json,yaml,yml,js,ts,cjs,mjs}. The explorer is therefore
- *   created while the process sits in {@link META_CONFIG_DIR} (see
+ *   created as if the process were in {@link META_CONFIG_DIR} (see
  *   newExplorer), so the working directory, which may be anyone's, is never
  *   read for it.
  */
@@ -257,17 +257,18 @@ function refuseMetaConfigCode(): void {
 }
 
 /**
- * A cosmiconfig explorer created while the process is in
- * {@link META_CONFIG_DIR}: cosmiconfig reads its meta config from
- * process.cwd() when an explorer is created, synchronously, and the working
- * directory (say /tmp as root) may hold a package.json or
- * .config/config.yaml that anyone wrote. No other code runs in between: the
- * creation is synchronous.
+ * A cosmiconfig explorer that takes its meta config from
+ * {@link META_CONFIG_DIR}: cosmiconfig reads it from process.cwd() when an
+ * explorer is created, synchronously, and the working directory (say /tmp as
+ * root) may hold a package.json or .config/config.yaml that anyone wrote.
+ * process.cwd is swapped rather than the process moved (chdir): going back
+ * could fail, in a directory the process may stay in but not enter again.
+ * No other code runs meanwhile: the creation is synchronous.
  */
 function newExplorer(cosmiconfig: typeof import('cosmiconfig'), moduleName: string, extensions: string[]) {
   refuseMetaConfigCode();
-  const here = process.cwd();
-  process.chdir(META_CONFIG_DIR);
+  const realCwd = process.cwd;
+  process.cwd = () => META_CONFIG_DIR;
   try {
     return cosmiconfig.cosmiconfig(moduleName, {
       searchStrategy: 'none',
@@ -276,7 +277,7 @@ function newExplorer(cosmiconfig: typeof import('cosmiconfig'), moduleName: stri
       cache: false,
     });
   } finally {
-    process.chdir(here);
+    process.cwd = realCwd;
   }
 }
 

@@ -921,6 +921,31 @@ describe('only files the user controls are read (issue #10)', () => {
     assert.equal(untrustedReason({ filepath: fifo, cwd }), 'not a regular file');
   });
 
+  test("as another user: root's clouds.yaml in cwd is skipped, but /etc/openstack as cwd is read as /etc/openstack", async () => {
+    requireRoot();
+    const { root, resolve } = sandbox({
+      'home/work/clouds.yaml': ONE,
+      'etc/openstack/clouds.yaml': cloudsYaml('  system:\n    auth:\n      auth_url: http://system/v3\n'),
+    });
+    const cwd = path.join(root, 'home', 'work');
+    const system = path.join(root, 'etc', 'openstack');
+    fs.chmodSync(root, 0o755);
+    const { warnings, warn } = collect();
+    // Effective uid nobody, for the two resolves only (the real uid stays root, so it can come back).
+    process.seteuid!(NOBODY);
+    let inCwd: CloudConfig;
+    let inSystem: CloudConfig;
+    try {
+      inCwd = await resolve({}, {}, { warn });
+      inSystem = await resolve({}, {}, { warn, cwd: system });
+    } finally {
+      process.seteuid!(0);
+    }
+    assert.equal(inCwd.cloudName, 'system', "root's file in nobody's cwd is skipped; the search goes on to /etc/openstack");
+    assert.equal(inSystem.cloudName, 'system');
+    assert.deepEqual(warnings, [`warning: ignoring ${path.join(cwd, 'clouds.yaml')}: owned by uid 0`]);
+  });
+
   test('OS_CLIENT_CONFIG_FILE is held to the same rule', async () => {
     requireRoot();
     const { resolve, root } = sandbox({ 'elsewhere/clouds.yaml': ONE });
