@@ -98,9 +98,9 @@ function safeLoaders(extra: string[]): Loaders {
 const SKIPPABLE = new Set(['ENOENT', 'ENOTDIR', 'EISDIR', 'EACCES', 'EPERM']);
 
 /** Deepest nesting a configuration document may have; the deepest real clouds.yaml (a region's values) is about 6. */
-export const MAX_DEPTH = 32;
+const MAX_DEPTH = 32;
 /** Most values (mapping entries and list items, each use of a YAML alias counted again) a document may have. */
-export const MAX_VALUES = 100_000;
+const MAX_VALUES = 100_000;
 
 export interface Found {
   filepath: string;
@@ -160,7 +160,8 @@ function dirProblem(dir: string, owners: number[], stickyOk: boolean): string | 
  *   and not writable by group or others.
  * - Its directory, and the directory of the file a symbolic link leads to,
  *   are owned by the effective uid or root and not writable by group or
- *   others (a sticky directory such as /tmp is accepted).
+ *   others (a sticky directory such as /tmp is accepted: there no one else
+ *   can replace or remove a file of ours).
  * - In the working directory (`c.cwd`), stricter, as the working directory
  *   of a root shell is often a shared one: the file and each directory from
  *   the working directory down to it are owned by the effective uid itself
@@ -215,7 +216,7 @@ export function untrustedReason(c: Candidate): string | undefined {
  * once instead of hanging whatever walks it next. Aliases themselves stay
  * allowed: clouds.yaml files use anchors to share settings between clouds.
  */
-export function checkBounds(data: unknown, filepath: string): void {
+function checkBounds(data: unknown, filepath: string): void {
   let values = 0;
   const visit = (v: unknown, depth: number): void => {
     if (typeof v !== 'object' || v === null) return;
