@@ -67,14 +67,21 @@ function remember(io: Io, cfg: CloudConfig): void {
 export function makeRunner(io: Io): Runner {
   return async (cmd: Command, kind: OutputKind, action: (ctx: CommandContext) => Promise<CommandResult>) => {
     const o = cmd.optsWithGlobals() as Record<string, unknown>;
-    const settings = await loadImgSettings(io.cwd, io.homeDir, io.env);
+    const warn = (message: string) => io.stderr.write(`img: ${message}\n`);
+    // The cloud configuration is resolved twice when a password is asked for: name a skipped file once.
+    const warned = new Set<string>();
+    const warnOnce = (message: string) => {
+      if (!warned.has(message)) warn(message);
+      warned.add(message);
+    };
+    const settings = await loadImgSettings(io.cwd, io.homeDir, io.env, warnOnce);
     // Check the output options before any network work, so a typo costs nothing.
     const fmt = kind === 'none' ? undefined : await formatOptions(kind, o, settings, io);
 
     if (o['passwordStdin'] && o['file'] === '-') {
       throw new UsageError('--password-stdin and --file - both want stdin: use one');
     }
-    const input = { env: io.env, flags: o, cwd: io.cwd, homeDir: io.homeDir, cloudFromSettings: settings.cloud };
+    const input = { env: io.env, flags: o, cwd: io.cwd, homeDir: io.homeDir, cloudFromSettings: settings.cloud, warn: warnOnce };
     let cfg = await resolveCloudConfig(input);
     // --password-stdin is an explicit request: its password wins over one from OS_PASSWORD or clouds.yaml
     // (a stale exported OS_PASSWORD must not silently beat the password being piped in).
@@ -98,7 +105,6 @@ export function makeRunner(io: Io): Runner {
     if (timeout !== undefined && !(timeout > 0)) {
       throw new UsageError(`Invalid value '${String(o['timeout'])}' for --timeout: expected seconds > 0`);
     }
-    const warn = (message: string) => io.stderr.write(`img: ${message}\n`);
     const client = new CloudClient(cfg, {
       // Debug lines are redacted by the session; known secrets are scrubbed again, as main.ts does for errors.
       debug: o['debug'] ? (line) => io.stderr.write(`${scrubSecrets(line, io.secrets)}\n`) : undefined,

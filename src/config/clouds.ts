@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { ConfigError } from '../errors.js';
-import { isDict, loadFirst, type Dict, type Found, shown } from './files.js';
+import { isDict, loadFirst, type Candidate, type Dict, type Found, shown, type Warn, xdgConfigHome } from './files.js';
 
 export interface CloudsSearch {
   cwd: string;
@@ -13,6 +13,8 @@ export interface CloudsSearch {
   env: Record<string, string | undefined>;
   /** openstacksdk's UNIX_SITE_CONFIG_HOME; injectable so tests never read the real /etc. */
   systemConfigDir: string;
+  /** Told about every file skipped because someone else could have planted or changed it. */
+  warn?: Warn;
 }
 
 export interface CloudsData {
@@ -25,30 +27,42 @@ export interface CloudsData {
 }
 
 /**
- * openstacksdk's CONFIG_SEARCH_PATH: cwd, appdirs' user config dir
- * ($XDG_CONFIG_HOME/openstack), ~/.config/openstack, appdirs' site config
- * dir ($XDG_CONFIG_DIRS entries or /etc/xdg, + /openstack), /etc/openstack.
+ * The directories of openstacksdk's CONFIG_SEARCH_PATH after cwd: appdirs'
+ * user config dir ($XDG_CONFIG_HOME/openstack), ~/.config/openstack, appdirs'
+ * site config dir ($XDG_CONFIG_DIRS entries or /etc/xdg, + /openstack),
+ * /etc/openstack. Relative XDG_CONFIG_HOME / XDG_CONFIG_DIRS entries are
+ * ignored, as the XDG Base Directory specification says.
  */
-export function searchDirs(s: CloudsSearch): string[] {
+function configDirs(s: CloudsSearch): string[] {
   const userDir = path.join(s.homeDir, '.config', 'openstack');
-  const xdgHome = s.env['XDG_CONFIG_HOME'] ? path.join(s.env['XDG_CONFIG_HOME'], 'openstack') : userDir;
+  const xdgHome = path.join(xdgConfigHome(s.env, s.homeDir), 'openstack');
   const xdgDirs = (s.env['XDG_CONFIG_DIRS'] || '/etc/xdg')
     .split(':')
-    .filter(Boolean)
+    .filter((d) => path.isAbsolute(d))
     .map((d) => path.join(d, 'openstack'));
-  return [...new Set([s.cwd, xdgHome, userDir, ...xdgDirs, s.systemConfigDir])];
+  return [xdgHome, userDir, ...xdgDirs, s.systemConfigDir];
+}
+
+/** openstacksdk's CONFIG_SEARCH_PATH: cwd, then {@link configDirs}, each once. */
+export function searchDirs(s: CloudsSearch): string[] {
+  return [...new Set([s.cwd, ...configDirs(s)])];
 }
 
 /**
  * `<base>.yaml|.yml|.json` in each of `dirs` (directory-major, as
  * openstacksdk builds CONFIG_FILES), after `explicit` (OS_CLIENT_CONFIG_FILE
  * or OS_CLIENT_SECURE_FILE, relative to cwd) when set. An empty file still
- * wins, as in openstacksdk.
+ * wins, as in openstacksdk. Files in `s.cwd` are held to the stricter rule of
+ * the working directory (files.ts `untrustedReason`); a skipped file is told
+ * to `s.warn` and the search goes on.
  */
-function findFirst(base: string, explicit: string | undefined, dirs: string[], cwd: string): Promise<Found | undefined> {
-  const candidates = dirs.flatMap((d) => ['.yaml', '.yml', '.json'].map((ext) => path.join(d, base + ext)));
-  if (explicit) candidates.unshift(path.resolve(cwd, explicit));
-  return loadFirst('openstack', candidates, false);
+function findFirst(base: string, explicit: string | undefined, dirs: string[], s: CloudsSearch): Promise<Found | undefined> {
+  // A working directory that is also a configuration directory (img run from /etc/openstack) is judged as the latter.
+  const plainCwd = !configDirs(s).includes(s.cwd);
+  const candidates: Candidate[] = dirs.flatMap((d) =>
+    ['.yaml', '.yml', '.json'].map((ext) => ({ filepath: path.join(d, base + ext), ...(d === s.cwd && plainCwd ? { cwd: s.cwd } : {}) })));
+  if (explicit) candidates.unshift({ filepath: path.resolve(s.cwd, explicit) });
+  return loadFirst('openstack', candidates, false, s.warn);
 }
 
 /**
@@ -90,12 +104,17 @@ function asDocument(found: Found | undefined): Dict {
 /**
  * Find clouds.yaml and secure.yaml (each: OS_CLIENT_*_FILE first, then the
  * search path; first file found wins) and merge the secure file into the
- * clouds file. Missing files are not an error: there may be no clouds at all.
+ * clouds file. Missing files are not an error: there may be no clouds at all;
+ * nor are files skipped because others could have planted or changed them
+ * (each is named to `s.warn`).
+ *
+ * @throws ConfigError for a file that cannot be parsed, is too deep or too
+ *   large, or has the wrong shape.
  */
 export async function loadClouds(s: CloudsSearch): Promise<CloudsData> {
   const dirs = searchDirs(s);
-  const main = await findFirst('clouds', s.env['OS_CLIENT_CONFIG_FILE'], dirs, s.cwd);
-  const secure = await findFirst('secure', s.env['OS_CLIENT_SECURE_FILE'], dirs, s.cwd);
+  const main = await findFirst('clouds', s.env['OS_CLIENT_CONFIG_FILE'], dirs, s);
+  const secure = await findFirst('secure', s.env['OS_CLIENT_SECURE_FILE'], dirs, s);
   const merged = mergeDicts(asDocument(main), asDocument(secure));
   const clouds: Record<string, Dict> = {};
   if (isDict(merged['clouds'])) {

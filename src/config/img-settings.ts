@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { ConfigError } from '../errors.js';
-import { isDict, loadFirst, shown } from './files.js';
+import { isDict, loadFirst, shown, xdgConfigHome, type Candidate, type Warn } from './files.js';
 import type { ImgSettings } from './types.js';
 
 /** Per-directory names, in cosmiconfig's default order minus package.json and every JS/TS variant. */
@@ -31,16 +31,6 @@ const KEYS: Record<string, 'string' | 'boolean'> = {
   tokenCache: 'boolean',
 };
 
-/** cwd, its parents up to and including `homeDir` (or up to / when cwd is outside home). */
-function upwardDirs(cwd: string, homeDir: string): string[] {
-  const dirs: string[] = [];
-  const stop = path.resolve(homeDir);
-  for (let dir = path.resolve(cwd); ; dir = path.dirname(dir)) {
-    dirs.push(dir);
-    if (dir === stop || path.dirname(dir) === dir) return dirs;
-  }
-}
-
 function validate(data: unknown, filepath: string): ImgSettings {
   if (!isDict(data)) throw new ConfigError(`${filepath}: expected a mapping of settings (${Object.keys(KEYS).join(', ')})`);
   const out: ImgSettings = { configFile: filepath };
@@ -60,9 +50,16 @@ function validate(data: unknown, filepath: string): ImgSettings {
 /**
  * Find and read img's settings file. Search order, first file wins:
  * `.imgrc`, `.imgrc.{json,yaml,yml}`, `.config/imgrc[.json|.yaml|.yml]`,
- * `img.config.{json,yaml,yml}` in `cwd`, then each parent up to `homeDir`
- * (to / when cwd is outside home); then `config[.json|.yaml|.yml]` in
- * `$XDG_CONFIG_HOME/img` (default `~/.config/img`). Empty files are skipped.
+ * `img.config.{json,yaml,yml}` in `cwd`; then `config[.json|.yaml|.yml]` in
+ * `$XDG_CONFIG_HOME/img` (default `~/.config/img`; a relative
+ * XDG_CONFIG_HOME is ignored). Empty files are skipped.
+ *
+ * Never the parents of `cwd`: a directory above the working directory (/tmp,
+ * a shared project tree) is often writable by others, and a settings file
+ * there could pick the cloud img sends credentials to. A file that someone
+ * else could have planted or changed (see files.ts `untrustedReason`; in
+ * `cwd` both the directory and the file must be the user's own and not
+ * writable by group or others) is skipped, and `warn` names it.
  *
  * Only YAML and JSON are read (`.imgrc` without extension is YAML, which also
  * accepts JSON): a settings file can never run code.
@@ -71,19 +68,21 @@ function validate(data: unknown, filepath: string): ImgSettings {
  * `tokencache: false` does not silently leave the token cache on.
  *
  * @returns the settings with `configFile` set, or `{}` when no file exists.
- * @throws ConfigError naming the file for unparsable content, unknown keys or wrong types.
+ * @throws ConfigError naming the file for unparsable content, unknown keys or
+ *   wrong types, or a document too deep or too large (files.ts `checkBounds`).
  */
 export async function loadImgSettings(
   cwd: string,
   homeDir: string,
   env: Record<string, string | undefined>,
+  warn?: Warn,
 ): Promise<ImgSettings> {
-  const globalDir = path.join(env['XDG_CONFIG_HOME'] || path.join(homeDir, '.config'), 'img');
-  const candidates = [
-    ...upwardDirs(cwd, homeDir).flatMap((d) => SEARCH_PLACES.map((p) => path.join(d, p))),
-    ...GLOBAL_PLACES.map((p) => path.join(globalDir, p)),
+  const globalDir = path.join(xdgConfigHome(env, homeDir), 'img');
+  const candidates: Candidate[] = [
+    ...SEARCH_PLACES.map((p) => ({ filepath: path.join(cwd, p), cwd })),
+    ...GLOBAL_PLACES.map((p) => ({ filepath: path.join(globalDir, p) })),
   ];
-  const found = await loadFirst('img', candidates, true);
+  const found = await loadFirst('img', candidates, true, warn);
   if (found) return validate(found.data, found.filepath);
   return {};
 }

@@ -23,7 +23,7 @@ import path from 'node:path';
 import { ConfigError, UsageError } from '../errors.js';
 import { OS_FLAGS, type FlagName } from './flags.js';
 import { loadClouds, normalizeKeys, mergeDicts, type CloudsData } from './clouds.js';
-import { isDict, type Dict, shown } from './files.js';
+import { isDict, type Dict, shown, type Warn } from './files.js';
 import type { AuthSettings, AuthType, CloudConfig, Interface } from './types.js';
 
 export type { FlagName, OsFlag } from './flags.js';
@@ -39,10 +39,15 @@ export interface ConfigInput {
   homeDir: string;
   /** From --password-stdin or the Password: prompt, when the caller asked for it (see needsPassword). */
   password?: string;
-  /** img's own `cloud` setting: used when neither --os-cloud nor OS_CLOUD is given. */
+  /**
+   * img's own `cloud` setting: used when neither --os-cloud nor OS_CLOUD is
+   * given, and ignored when OS_AUTH_URL or --os-auth-url describes the cloud.
+   */
   cloudFromSettings?: string;
   /** Last clouds.yaml search directory; default /etc/openstack. For tests. */
   systemConfigDir?: string;
+  /** Told about every clouds.yaml/secure.yaml skipped because others could have planted or changed it. */
+  warn?: Warn;
 }
 
 /** Internal names: clouds.yaml keys (after normalisation), which are also the OS_* names without the prefix. */
@@ -267,14 +272,21 @@ function hasOsEnvironment(env: ConfigInput['env']): boolean {
  * (loader.py lines after "If there is only one cloud just use it") the only
  * cloud defined, unless OS_* variables are set. A named cloud must exist
  * (`_get_base_cloud_config`: "Cloud {name} was not found.").
+ *
+ * The `cloud` setting never overrides a cloud the operator described: with
+ * OS_AUTH_URL (a sourced openrc) or --os-auth-url it is ignored, so a
+ * settings file cannot slip another cloud's image endpoint, CA or TLS
+ * settings under the operator's credentials. (OS_CLOUD and --os-cloud beat
+ * it anyway.)
  */
 function pickCloud(input: ConfigInput, data: CloudsData): { name?: string; cloud: Dict; where?: string } {
   const fromFlag = typeof input.flags.osCloud === 'string' && input.flags.osCloud ? input.flags.osCloud : undefined;
+  const described = Boolean(input.env['OS_AUTH_URL'] || input.flags.osAuthUrl);
   const requested: [string, Source] | undefined = fromFlag
     ? [fromFlag, { kind: 'flag', label: '--os-cloud' }]
     : input.env['OS_CLOUD']
       ? [input.env['OS_CLOUD'], { kind: 'env', label: 'OS_CLOUD' }]
-      : input.cloudFromSettings
+      : input.cloudFromSettings && !described
         ? [input.cloudFromSettings, { kind: 'file', label: 'the "cloud" setting of the img config file' }]
         : undefined;
   const names = Object.keys(data.clouds);
@@ -388,6 +400,7 @@ export async function resolveCloudConfig(input: ConfigInput): Promise<CloudConfi
     homeDir: input.homeDir,
     env: input.env,
     systemConfigDir: input.systemConfigDir ?? '/etc/openstack',
+    warn: input.warn,
   });
   const picked = pickCloud(input, data);
   const flags = flagLayer(input.flags);

@@ -62,3 +62,24 @@ export function withoutCatalog(value: unknown): unknown {
   }
   return value;
 }
+
+/**
+ * `url` as it may be shown (errors, `--debug`): a user name or password
+ * written into it (`https://user:pass@host/v3`) is replaced by `***`
+ * (`https://***@host/v3`); a URL without them is returned exactly as given.
+ * Text that does not parse as a URL but holds an `@` is shown from its last
+ * `@` on (`***@host/v3`): where a user name ends cannot be told there.
+ */
+export function redactUrl(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    const at = url.lastIndexOf('@');
+    return at < 0 ? url : `***${url.slice(at)}`;
+  }
+  if (!parsed.username && !parsed.password) return url;
+  parsed.username = '***';
+  parsed.password = '';
+  return parsed.toString();
+}

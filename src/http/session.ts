@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { Agent, buildConnector, request as undiciRequest, type ConnectCallback, type ConnectOptions, type Dispatcher } from './undici.js';
 import { ApiError, ConfigError, ConnectionError, ImgError } from '../errors.js';
 import { connectionError, extractServerMessage, forRequest, networkErrorCode } from './errors.js';
-import { maskTokens, redactHeaders, redactJson, withoutCatalog } from './redact.js';
+import { maskTokens, redactHeaders, redactJson, redactUrl, withoutCatalog } from './redact.js';
 
 /** Supplies the X-Auth-Token for requests and renews it after a 401. */
 export interface AuthProvider {
@@ -403,7 +403,7 @@ export class HttpSession {
 
   private traceRequest(method: string, url: string, headers: Record<string, string>, body: unknown): void {
     if (!this.opts.debug) return;
-    const parts = [`REQ: curl -g -i -X ${method} ${url}`];
+    const parts = [`REQ: curl -g -i -X ${method} ${redactUrl(url)}`];
     for (const [k, v] of Object.entries(redactHeaders(headers))) parts.push(`-H "${k}: ${v}"`);
     if (typeof body === 'string') {
       parts.push(`-d '${debugJson(body)}'`);

@@ -1,6 +1,7 @@
 import type { CloudConfig } from '../config/types.js';
 import { ConfigError } from '../errors.js';
 import { HttpSession } from '../http/session.js';
+import { endpointUrl } from './endpoint.js';
 import { ImagesApi } from './glance.js';
 import { KeystoneAuth, KeystoneClient, findEndpoint, type IssuedToken, type TokenStore } from './keystone.js';
 
@@ -67,11 +68,15 @@ export class CloudClient {
   /**
    * Glance images API at --os-image-url / OS_IMAGE_URL if set, else at the
    * catalog's `image` endpoint for the configured interface and region.
+   * Either must be an http(s) URL with a host (a ConfigError otherwise,
+   * before any request goes to it).
    */
   async images(): Promise<ImagesApi> {
     if (!this.imagesApi) {
       let endpoint = this.config.imageUrl;
-      if (endpoint === undefined) {
+      if (endpoint !== undefined) {
+        endpointUrl(endpoint, 'OS_IMAGE_URL', 'http://controller:9292');
+      } else {
         const issued = await this.auth.login();
         if (!issued.project && !issued.domain && issued.catalog.length === 0) {
           // Keystone gives an unscoped token (no project, no domain) no service catalog.

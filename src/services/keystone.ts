@@ -1,7 +1,9 @@
 import { ApiError, AuthError, ConfigError, UnauthorizedError } from '../errors.js';
 import type { AuthSettings, Interface } from '../config/types.js';
 import type { AuthProvider, HttpSession } from '../http/session.js';
+import { redactUrl } from '../http/redact.js';
 import { header } from '../http/session.js';
+import { endpointUrl } from './endpoint.js';
 
 /** One endpoint of a catalog entry, as Keystone v3 returns it. */
 export interface CatalogEndpoint {
@@ -46,21 +48,15 @@ interface TokenResponseBody {
 /**
  * The Keystone v3 base URL for an OS_AUTH_URL given with or without `/v3`
  * (`http://h:5000`, `http://h:5000/v3/`, `http://h/identity` all work).
- * Identity v2 URLs are refused: img speaks Keystone v3 only.
+ * Identity v2 URLs are refused: img speaks Keystone v3 only; so is anything
+ * but an http(s) URL with a host (see {@link endpointUrl}). Messages never
+ * show a user name or password written into the URL.
  */
 export function identityV3Url(authUrl: string): string {
-  let url: URL;
-  try {
-    url = new URL(authUrl);
-  } catch {
-    throw new ConfigError(`OS_AUTH_URL '${authUrl}' is not a URL (set OS_AUTH_URL or --os-auth-url, e.g. http://controller:5000/v3)`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new ConfigError(`OS_AUTH_URL '${authUrl}' must start with http:// or https://`);
-  }
+  const url = endpointUrl(authUrl, 'OS_AUTH_URL', 'http://controller:5000/v3');
   const path = url.pathname.replace(/\/+$/, '');
   if (/\/v2(\.0)?$/.test(path)) {
-    throw new ConfigError(`OS_AUTH_URL '${authUrl}' is an Identity v2 URL; img needs Keystone v3 (…/v3)`);
+    throw new ConfigError(`OS_AUTH_URL '${redactUrl(authUrl)}' is an Identity v2 URL; img needs Keystone v3 (…/v3)`);
   }
   url.pathname = /\/v3$/.test(path) ? path : `${path}/v3`;
   url.search = '';
@@ -203,7 +199,9 @@ const INTERFACE_ALIASES: Record<string, Interface> = {
 /**
  * URL of the `type` service in the catalog for an interface and, when given,
  * a region (matched against `region_id` and the older `region`). Errors say
- * which regions/interfaces the catalog does offer.
+ * which regions/interfaces the catalog does offer. An endpoint that is not an
+ * http(s) URL with a host (`file:`, `javascript:`, …) is a ConfigError, like
+ * a malformed OS_AUTH_URL (see {@link endpointUrl}).
  */
 export function findEndpoint(
   catalog: CatalogService[],
@@ -232,6 +230,8 @@ export function findEndpoint(
       `No '${want.interface}' endpoint for '${want.type}'${want.region ? ` in region '${want.region}'` : ''} (OS_INTERFACE / --os-interface); the catalog has: ${ifaces.join(', ')}`,
     );
   }
+  const what = `The service catalog's ${want.interface} ${want.type} endpoint${want.region ? ` (region '${want.region}')` : ''}`;
+  endpointUrl(typeof match.url === 'string' ? match.url : '', what, 'http://controller:9292');
   return match.url;
 }
 

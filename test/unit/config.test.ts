@@ -1,5 +1,6 @@
 import { test, describe, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -732,34 +733,40 @@ describe('img settings', () => {
     assert.deepEqual(await loadImgSettings(cwd, home, {}), {});
   });
 
-  test('found in cwd first, then parents up to home, then ~/.config/img', async () => {
+  test('found in cwd first, then ~/.config/img; never in a parent of cwd', async () => {
     const order: [string, string][] = [
       ['home/work/.imgrc', 'cloud: cwd-rc\n'],
       ['home/work/.imgrc.json', '{"cloud": "cwd-json"}'],
       ['home/work/.config/imgrc.yaml', 'cloud: cwd-dotconfig\n'],
       ['home/work/img.config.yml', 'cloud: cwd-img-config\n'],
-      ['home/.imgrc.yaml', 'cloud: home\n'],
       ['home/.config/img/config.yaml', 'cloud: global\n'],
     ];
     for (let i = 0; i < order.length; i++) {
-      const { cwd, home, root } = sandbox(Object.fromEntries(order.slice(i)));
+      // A settings file in the parent (here: home) is there every time and never wins.
+      const { cwd, home, root } = sandbox({ ...Object.fromEntries(order.slice(i)), 'home/.imgrc.yaml': 'cloud: parent\n' });
       const s = await loadImgSettings(cwd, home, {});
-      assert.equal(s.cloud, order[i]![1].match(/(cwd-[a-z-]+|home|global)/)![1]);
+      assert.equal(s.cloud, order[i]![1].match(/(cwd-[a-z-]+|global)/)![1]);
       assert.equal(s.configFile, path.join(root, order[i]![0]));
     }
+    // Changed with issue #10: cwd's parents used to be searched up to home (or to / outside home).
+    const { cwd, home } = sandbox({ 'home/.imgrc.yaml': 'cloud: parent\n', '.imgrc': 'cloud: above-home\n' });
+    assert.deepEqual(await loadImgSettings(cwd, home, {}), {});
   });
 
-  test('the search stops at home; XDG_CONFIG_HOME moves the global directory', async () => {
-    const { cwd, home, root } = sandbox({ '.imgrc': 'cloud: above-home\n', 'xdgcfg/img/config.json': '{"format": "json"}' });
-    assert.deepEqual(await loadImgSettings(cwd, home, {}), {});
-    const s = await loadImgSettings(cwd, home, { XDG_CONFIG_HOME: path.join(root, 'xdgcfg') });
-    assert.equal(s.format, 'json');
+  test('XDG_CONFIG_HOME moves the global directory; a relative one is ignored', async () => {
+    const { cwd, home, root } = sandbox({
+      'xdgcfg/img/config.json': '{"format": "json"}',
+      'home/work/rel/img/config.json': '{"format": "yaml"}',
+      'home/.config/img/config.json': '{"format": "csv"}',
+    });
+    assert.equal((await loadImgSettings(cwd, home, { XDG_CONFIG_HOME: path.join(root, 'xdgcfg') })).format, 'json');
+    assert.equal((await loadImgSettings(cwd, home, { XDG_CONFIG_HOME: 'rel' })).format, 'csv');
   });
 
   test('all keys, and empty files are skipped', async () => {
     const { cwd, home } = sandbox({
       'home/work/.imgrc': '',
-      'home/.imgrc.yml': 'cloud: c\nformat: yaml\nprogress: false\ntokenCache: true\n',
+      'home/.config/img/config.yml': 'cloud: c\nformat: yaml\nprogress: false\ntokenCache: true\n',
     });
     const s = await loadImgSettings(cwd, home, {});
     assert.deepEqual({ ...s, configFile: undefined }, { cloud: 'c', format: 'yaml', progress: false, tokenCache: true, configFile: undefined });
@@ -790,7 +797,7 @@ describe('img settings', () => {
     assert.equal(fs.existsSync(marker), false);
   });
 
-  test("cosmiconfig's meta config code in the process cwd is refused, not run", async () => {
+  test("cosmiconfig's meta config in the process cwd is never read: its code never runs, its data redirects nothing", async () => {
     const { cwd, home, root } = sandbox();
     const marker = path.join(root, 'executed');
     fs.mkdirSync(path.join(root, '.config'));
@@ -798,17 +805,18 @@ describe('img settings', () => {
     const before = process.cwd();
     process.chdir(root);
     try {
-      // No config file to read: cosmiconfig is never loaded, so nothing can run.
       assert.deepEqual(await loadImgSettings(cwd, home, {}), {});
-      assert.equal(fs.existsSync(marker), false);
-      // A config file to read: cosmiconfig would load its meta config first, so img refuses.
+      // A config file to read: cosmiconfig is loaded and creates its explorer, but not from here.
+      // (Changed with issue #10: img used to refuse to run here, which let anyone who can write the
+      // working directory, /tmp say, stop img.)
       fs.writeFileSync(path.join(cwd, '.imgrc.yaml'), 'format: json\n');
       fs.writeFileSync(path.join(cwd, 'clouds.yaml'), 'clouds: {a: {auth: {auth_url: http://x}}}\n');
-      await rejects(loadImgSettings(cwd, home, {}), ConfigError, path.join(root, '.config', 'config.js'), 'Refusing');
-      await rejects(resolveCloudConfig({ env: {}, flags: {}, cwd, homeDir: home, systemConfigDir: root }), ConfigError, 'Refusing');
+      assert.equal((await loadImgSettings(cwd, home, {})).format, 'json');
+      const cfg = await resolveCloudConfig({ env: {}, flags: {}, cwd, homeDir: home, systemConfigDir: root });
+      assert.equal(cfg.auth.authUrl, 'http://x');
+      assert.equal(fs.existsSync(marker), false);
       fs.rmSync(path.join(cwd, '.imgrc.yaml'));
-      fs.rmSync(path.join(cwd, 'clouds.yaml'));
-      // data-only meta config is harmless
+      // data-only meta config is not read either
       fs.rmSync(path.join(root, '.config', 'config.js'));
       fs.writeFileSync(path.join(root, '.config', 'config.yaml'), 'searchPlaces: [evil.yaml]\n');
       fs.writeFileSync(path.join(cwd, 'evil.yaml'), 'cloud: evil\n');
@@ -817,5 +825,190 @@ describe('img settings', () => {
       process.chdir(before);
     }
     assert.equal(fs.existsSync(marker), false);
+  });
+});
+
+/** The uid/gid of `nobody` on Debian: the other user that plants files in these tests. */
+const NOBODY = 65534;
+
+/** These tests change file owners: they need root, and fail (never skip) without it. */
+function requireRoot(): void {
+  assert.equal(process.geteuid?.(), 0, 'this test plants files owned by another user (chown) and must run as root');
+}
+
+describe('only files the user controls are read (issue #10)', () => {
+  const collect = () => {
+    const warnings: string[] = [];
+    return { warnings, warn: (m: string) => warnings.push(m) };
+  };
+
+  test('a settings file in cwd owned by another user is skipped and named; the next one is read', async () => {
+    requireRoot();
+    const { cwd, home } = sandbox({ 'home/work/.imgrc': 'cloud: planted\n', 'home/.config/img/config.yaml': 'cloud: mine\n' });
+    fs.chownSync(path.join(cwd, '.imgrc'), NOBODY, NOBODY);
+    const { warnings, warn } = collect();
+    assert.equal((await loadImgSettings(cwd, home, {}, warn)).cloud, 'mine');
+    assert.deepEqual(warnings, [`warning: ignoring ${path.join(cwd, '.imgrc')}: owned by uid ${NOBODY}`]);
+  });
+
+  test('nothing in a cwd that others can write, or that is not the user\'s own, is read', async () => {
+    requireRoot();
+    for (const [mode, owner, why] of [
+      [0o1777, 0, 'is writable by group or others (mode 01777)'],
+      [0o775, 0, 'is writable by group or others (mode 0775)'],
+      [0o755, NOBODY, `is owned by uid ${NOBODY}`],
+    ] as const) {
+      const { cwd, home, resolve } = sandbox({ 'home/work/.imgrc.yaml': 'format: json\n', 'home/work/clouds.yaml': ONE });
+      fs.chmodSync(cwd, mode);
+      fs.chownSync(cwd, owner, owner);
+      const { warnings, warn } = collect();
+      assert.deepEqual(await loadImgSettings(cwd, home, {}, warn), {});
+      const cfg = await resolve({}, {}, { warn });
+      assert.equal(cfg.cloudName, undefined, 'the cwd clouds.yaml must not be used');
+      assert.deepEqual(warnings, [
+        `warning: ignoring ${path.join(cwd, '.imgrc.yaml')}: its directory ${cwd} ${why}`,
+        `warning: ignoring ${path.join(cwd, 'clouds.yaml')}: its directory ${cwd} ${why}`,
+      ]);
+    }
+  });
+
+  test('a file others can write is skipped, in cwd and in the user directories', async () => {
+    requireRoot();
+    const { cwd, home, resolve } = sandbox({
+      'home/work/.config/imgrc': 'cloud: dotconfig\n',
+      'home/.config/openstack/clouds.yaml': ONE,
+      'etc/openstack/clouds.yaml': cloudsYaml('  system:\n    auth:\n      auth_url: http://system/v3\n'),
+    });
+    fs.chmodSync(path.join(cwd, '.config', 'imgrc'), 0o664);
+    fs.chmodSync(path.join(home, '.config', 'openstack', 'clouds.yaml'), 0o646);
+    const { warnings, warn } = collect();
+    assert.deepEqual(await loadImgSettings(cwd, home, {}, warn), {});
+    const cfg = await resolve({}, {}, { warn });
+    assert.equal(cfg.cloudName, 'system', 'the next file on the search path is used');
+    assert.deepEqual(warnings, [
+      `warning: ignoring ${path.join(cwd, '.config', 'imgrc')}: writable by group or others (mode 0664)`,
+      `warning: ignoring ${path.join(home, '.config', 'openstack', 'clouds.yaml')}: writable by group or others (mode 0646)`,
+    ]);
+  });
+
+  test("cwd's subdirectory (.config/) must be the user's too; a symlink is judged by what it leads to", async () => {
+    requireRoot();
+    const { cwd, home, root } = sandbox({ 'home/work/.config/imgrc.yaml': 'cloud: dotconfig\n', 'shared/imgrc.yaml': 'cloud: shared\n' });
+    fs.chownSync(path.join(cwd, '.config'), NOBODY, NOBODY);
+    const a = collect();
+    assert.deepEqual(await loadImgSettings(cwd, home, {}, a.warn), {});
+    assert.deepEqual(a.warnings, [`warning: ignoring ${path.join(cwd, '.config', 'imgrc.yaml')}: its directory ${path.join(cwd, '.config')} is owned by uid ${NOBODY}`]);
+    // A link of ours to a file in a directory anyone can write (without the sticky bit).
+    fs.chmodSync(path.join(root, 'shared'), 0o777);
+    fs.symlinkSync(path.join(root, 'shared', 'imgrc.yaml'), path.join(cwd, '.imgrc'));
+    const b = collect();
+    assert.deepEqual(await loadImgSettings(cwd, home, {}, b.warn), {});
+    assert.equal(b.warnings[0], `warning: ignoring ${path.join(cwd, '.imgrc')}: its directory ${path.join(root, 'shared')} is writable by group or others (mode 0777)`);
+  });
+
+  test("the user's own files are read, another user's are not, a FIFO never is", async () => {
+    requireRoot();
+    const { cwd, root } = sandbox({ 'home/work/clouds.yaml': ONE, 'etc/openstack/clouds.yaml': ONE });
+    const system = path.join(root, 'etc', 'openstack', 'clouds.yaml');
+    const { untrustedReason } = await import('../../src/config/files.js');
+    assert.equal(untrustedReason({ filepath: path.join(cwd, 'clouds.yaml'), cwd }), undefined);
+    assert.equal(untrustedReason({ filepath: system }), undefined);
+    fs.chownSync(system, NOBODY, NOBODY);
+    assert.equal(untrustedReason({ filepath: system }), `owned by uid ${NOBODY}`);
+    // A FIFO would hang the read: never a configuration file.
+    const fifo = path.join(cwd, 'clouds.yml');
+    execFileSync('mkfifo', [fifo]);
+    assert.equal(untrustedReason({ filepath: fifo, cwd }), 'not a regular file');
+  });
+
+  test("as another user: root's clouds.yaml in cwd is skipped, but /etc/openstack as cwd is read as /etc/openstack", async () => {
+    requireRoot();
+    const { root, resolve } = sandbox({
+      'home/work/clouds.yaml': ONE,
+      'etc/openstack/clouds.yaml': cloudsYaml('  system:\n    auth:\n      auth_url: http://system/v3\n'),
+    });
+    const cwd = path.join(root, 'home', 'work');
+    const system = path.join(root, 'etc', 'openstack');
+    fs.chmodSync(root, 0o755);
+    const { warnings, warn } = collect();
+    // Effective uid nobody, for the two resolves only (the real uid stays root, so it can come back).
+    process.seteuid!(NOBODY);
+    let inCwd: CloudConfig;
+    let inSystem: CloudConfig;
+    try {
+      inCwd = await resolve({}, {}, { warn });
+      inSystem = await resolve({}, {}, { warn, cwd: system });
+    } finally {
+      process.seteuid!(0);
+    }
+    assert.equal(inCwd.cloudName, 'system', "root's file in nobody's cwd is skipped; the search goes on to /etc/openstack");
+    assert.equal(inSystem.cloudName, 'system');
+    assert.deepEqual(warnings, [`warning: ignoring ${path.join(cwd, 'clouds.yaml')}: owned by uid 0`]);
+  });
+
+  test('OS_CLIENT_CONFIG_FILE is held to the same rule', async () => {
+    requireRoot();
+    const { resolve, root } = sandbox({ 'elsewhere/clouds.yaml': ONE });
+    const file = path.join(root, 'elsewhere', 'clouds.yaml');
+    fs.chownSync(file, NOBODY, NOBODY);
+    const { warnings, warn } = collect();
+    await rejects(resolve({ OS_CLOUD: 'one', OS_CLIENT_CONFIG_FILE: file }, {}, { warn }), ConfigError, 'Cloud "one"', 'not found');
+    assert.deepEqual(warnings, [`warning: ignoring ${file}: owned by uid ${NOBODY}`]);
+  });
+});
+
+describe('the img "cloud" setting never overrides a cloud the environment describes (issue #10)', () => {
+  const TWO = cloudsYaml('  good:\n    auth:\n      auth_url: http://good/v3\n  evil:\n    auth:\n      auth_url: http://evil/v3\n    image_endpoint_override: http://evil:9292\n');
+
+  test('ignored with OS_AUTH_URL or --os-auth-url; used otherwise', async () => {
+    const { resolve } = sandbox({ 'home/.config/openstack/clouds.yaml': TWO });
+    const withEnv = await resolve({ OS_AUTH_URL: 'http://env/v3', OS_USERNAME: 'u' }, {}, { cloudFromSettings: 'evil' });
+    assert.equal(withEnv.cloudName, undefined);
+    assert.equal(withEnv.imageUrl, undefined, "the settings' cloud must not supply the image endpoint");
+    const withFlag = await resolve({}, { osAuthUrl: 'http://flag/v3' }, { cloudFromSettings: 'evil' });
+    assert.equal(withFlag.cloudName, undefined);
+    assert.equal(withFlag.imageUrl, undefined);
+    // OS_CLOUD still picks a cloud of clouds.yaml, as the openstack client does, and beats the setting.
+    assert.equal((await resolve({ OS_CLOUD: 'good', OS_AUTH_URL: 'http://env/v3' }, {}, { cloudFromSettings: 'evil' })).cloudName, 'good');
+    // Without an auth URL from the operator the setting still chooses.
+    assert.equal((await resolve({ OS_USERNAME: 'u' }, {}, { cloudFromSettings: 'evil' })).imageUrl, 'http://evil:9292');
+  });
+});
+
+describe('bounded documents: YAML aliases and nesting (issue #10)', () => {
+  /** Ten levels of nine aliases each: a few hundred bytes, 9^10 values once expanded. */
+  const laughs = (indent: string): string => {
+    let out = `${indent}l0: &l0 {a: 1, b: 1, c: 1, d: 1, e: 1, f: 1, g: 1, h: 1, i: 1}\n`;
+    for (let i = 1; i <= 10; i++) {
+      out += `${indent}l${i}: &l${i} {${Array.from({ length: 9 }, (_, k) => `k${k}: *l${i - 1}`).join(', ')}}\n`;
+    }
+    return out;
+  };
+
+  test('a billion-laughs clouds.yaml or settings file fails at once, naming the file', async () => {
+    const { resolve, cwd, home } = sandbox({
+      'home/work/clouds.yaml': `clouds:\n  c:\n    auth:\n      auth_url: http://x/v3\n    bomb:\n${laughs('      ')}`,
+      'home/work/.imgrc.yaml': `format: json\nbomb:\n${laughs('  ')}`,
+    });
+    const started = Date.now();
+    await rejects(resolve({ OS_CLOUD: 'c' }), ConfigError, path.join(cwd, 'clouds.yaml'), 'more than 100000 values once YAML aliases are expanded');
+    await rejects(loadImgSettings(cwd, home, {}), ConfigError, path.join(cwd, '.imgrc.yaml'), 'YAML aliases');
+    assert.ok(Date.now() - started < 2000, `took ${Date.now() - started} ms`);
+  });
+
+  test('aliases within the budget are fine (anchors that share settings between clouds)', async () => {
+    const { resolve } = sandbox({
+      'home/work/clouds.yaml': 'common: &common\n  auth_url: http://shared/v3\n  username: u\nclouds:\n  a:\n    auth: *common\n  b:\n    auth: *common\n',
+    });
+    assert.equal((await resolve({ OS_CLOUD: 'b' })).auth.authUrl, 'http://shared/v3');
+  });
+
+  test('a document nested deeper than 32 levels is a ConfigError, not a stack overflow', async () => {
+    const deep = (n: number): string => `${'{"x":'.repeat(n)}1${'}'.repeat(n)}`;
+    const { resolve, cwd } = sandbox({ 'home/work/clouds.json': `{"clouds": {"c": {"auth": {"auth_url": "http://x/v3"}, "deep": ${deep(200_000)}}}}` });
+    await rejects(resolve({ OS_CLOUD: 'c' }), ConfigError, path.join(cwd, 'clouds.json'), 'nested more than 32 levels deep');
+    // 32 levels are still accepted (the document itself is level 1).
+    const ok = sandbox({ 'home/work/clouds.json': `{"clouds": {"c": {"auth": {"auth_url": "http://x/v3"}, "deep": ${deep(28)}}}}` });
+    assert.equal((await ok.resolve({ OS_CLOUD: 'c' })).auth.authUrl, 'http://x/v3');
   });
 });
