@@ -3,6 +3,7 @@ import { failedRequest, networkErrorCode } from '../http/errors.js';
 import type { Readable } from 'node:stream';
 import type { BodySource, HttpSession } from '../http/session.js';
 import { header } from '../http/session.js';
+import { checkImage, checkImagePage } from './shape.js';
 
 /** A Glance v2 image as the API returns it; extra properties sit at the top level. */
 export interface Image {
@@ -70,6 +71,13 @@ export const JSON_PATCH_TYPE = 'application/openstack-images-v2.1-json-patch';
 /** Page size asked for when listing everything; Glance caps it at its api_limit_max. */
 export const PAGE_SIZE = 1000;
 
+/**
+ * Most pages one list follows (10,000: ten million images at Glance's
+ * default page size of 1,000). A `next` chain longer than this is a server
+ * that never ends the list, and img stops instead of looping forever.
+ */
+export const MAX_PAGES = 10_000;
+
 /** Glance image IDs are UUIDs (the v2 schema enforces it); anything else can only be a name. */
 const UUID_RE = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
 
@@ -116,24 +124,28 @@ export class ImagesApi {
     // 1,000 by default) instead of its default 25: 40× fewer round trips.
     params.append('limit', String(query.limit ?? PAGE_SIZE));
     const images: Image[] = [];
-    const seen = new Set<string>();
     let marker = query.marker;
-    for (;;) {
+    // Markers already asked for: a `next` that leads back to one of them is a loop.
+    const seen = new Set<string>(marker === undefined ? [] : [marker]);
+    for (let pages = 1; ; pages++) {
       // Glance's `next` link keeps only the last value of a repeated parameter
       // (tag=a&tag=b becomes tag=b), so each page is asked for with our own
       // query and only the marker is taken from `next`.
       if (marker !== undefined) params.set('marker', marker);
       const qs = params.toString();
-      const page: { images: Image[]; next?: string } = await this.session.json({
+      const page = checkImagePage<Image>(await this.session.json<unknown>({
         method: 'GET',
         url: `${this.url('images')}${qs ? `?${qs}` : ''}`,
         signal,
-      });
+      }));
       images.push(...page.images);
       if (query.limit !== undefined || !page.next || page.images.length === 0) break;
       marker = new URL(page.next, this.root).searchParams.get('marker') ?? undefined;
       if (marker === undefined || seen.has(marker)) {
         throw new ImgError(`Glance returned a 'next' link without a new marker (${page.next}); stopping`);
+      }
+      if (pages >= MAX_PAGES) {
+        throw new ImgError(`Glance's image list goes on past ${MAX_PAGES} pages (${images.length} images); stopping`);
       }
       seen.add(marker);
     }
@@ -142,7 +154,7 @@ export class ImagesApi {
 
   /** GET /v2/images/{id}; a missing image throws {@link ResourceNotFoundError} (exit 4). */
   async get(id: string, signal?: AbortSignal): Promise<Image> {
-    return this.session.json<Image>({ method: 'GET', url: this.url(`images/${encodeURIComponent(id)}`), signal });
+    return checkImage<Image>(await this.session.json<unknown>({ method: 'GET', url: this.url(`images/${encodeURIComponent(id)}`), signal }));
   }
 
   /**
@@ -171,13 +183,13 @@ export class ImagesApi {
 
   /** POST /v2/images: a queued image with the given attributes. */
   async create(attributes: Record<string, unknown>, signal?: AbortSignal): Promise<Image> {
-    return this.session.json<Image>({
+    return checkImage<Image>(await this.session.json<unknown>({
       method: 'POST',
       url: this.url('images'),
       json: attributes,
       context: `Failed to create image '${String(attributes['name'])}'`,
       signal,
-    });
+    }));
   }
 
   /**
@@ -226,14 +238,14 @@ export class ImagesApi {
 
   /** PATCH /v2/images/{id} with JSON-patch operations; returns the updated image. */
   async update(id: string, ops: PatchOp[], signal?: AbortSignal): Promise<Image> {
-    return this.session.json<Image>({
+    return checkImage<Image>(await this.session.json<unknown>({
       method: 'PATCH',
       url: this.url(`images/${encodeURIComponent(id)}`),
       json: ops,
       contentType: JSON_PATCH_TYPE,
       context: `Failed to update image ${id}`,
       signal,
-    });
+    }));
   }
 
   /** DELETE /v2/images/{id}. */
