@@ -61,6 +61,20 @@ export type PatchOp =
   | { op: 'add' | 'replace'; path: string; value: unknown }
   | { op: 'remove'; path: string };
 
+/**
+ * True when the image itself has attribute `key`. Keys such as `constructor`
+ * or `toString` are ordinary image properties: what JavaScript objects
+ * inherit never counts.
+ */
+export function hasAttribute(image: Image, key: string): boolean {
+  return Object.hasOwn(image, key);
+}
+
+/** The image's own attribute `key` (see {@link hasAttribute}), or undefined. */
+export function attributeOf(image: Image, key: string): unknown {
+  return Object.hasOwn(image, key) ? image[key] : undefined;
+}
+
 /** JSON-pointer path for a top-level attribute (RFC 6901 escaping of '~' and '/'). */
 export function attributePath(key: string): string {
   return `/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
@@ -158,18 +172,22 @@ export class ImagesApi {
   }
 
   /**
-   * An image by ID or by name, as the openstack client resolves it: a
-   * UUID-shaped reference is tried as an ID first; otherwise (or on 404) the
-   * images named exactly so are listed, then the hidden ones if none.
-   * None → {@link NotFoundError} `No Image found for X` (exit 4); several →
-   * {@link AmbiguousNameError} (exit 2).
+   * An image by ID or by name. A UUID-shaped reference is an ID and only an
+   * ID: when no image has it, it is not found (exit 4), never taken as the
+   * name of another image. That is a deliberate difference from the
+   * openstack client, which falls back to names: any tenant can name a
+   * public image after the ID of an image that was deleted. Any other
+   * reference is a name: the images named exactly so are listed, then the
+   * hidden ones if none. None → {@link NotFoundError} `No Image found for X`
+   * (exit 4); several → {@link AmbiguousNameError} (exit 2).
    */
   async find(ref: string, signal?: AbortSignal): Promise<Image> {
     if (UUID_RE.test(ref)) {
       try {
         return await this.get(ref, signal);
       } catch (err) {
-        if (!(err instanceof ResourceNotFoundError)) throw err;
+        if (err instanceof ResourceNotFoundError) throw new NotFoundError(`No Image found for ${ref} (a UUID is looked up only as an image ID)`, { cause: err });
+        throw err;
       }
     }
     let exact = (await this.list({ name: ref }, signal)).filter((i) => i.name === ref);
