@@ -256,6 +256,31 @@ describe('hostile network', () => {
       assert.ok(sent < 96 * 1024 * 1024, `the server got to write ${sent} bytes`);
     });
 
+    test('an endless error body: img reads its first 64 KiB, reports the status, exit 1', async () => {
+      let sent = 0;
+      let closed = false;
+      const { env } = await glance((_req, res) => {
+        res.writeHead(500, { 'content-type': 'text/plain' });
+        const chunk = Buffer.alloc(64 * 1024, 0x61);
+        const pump = () => {
+          while (!closed && sent < 1024 * 1024 * 1024) {
+            sent += chunk.length;
+            if (!res.write(chunk)) {
+              res.once('drain', pump);
+              return;
+            }
+          }
+        };
+        res.on('close', () => (closed = true));
+        pump();
+      });
+      const r = await runImg(['list'], { env, timeoutMs: 60_000 });
+      assert.equal(r.code, 1, describeRun(r));
+      assert.match(oneLine(r), /^GET \/v2\/images: a{299}… \(HTTP 500\)$/);
+      assert.ok(closed, 'img dropped the connection');
+      assert.ok(sent < 32 * 1024 * 1024, `the server got to write ${sent} bytes`);
+    });
+
     test('a `next` chain that comes back to a marker: exit 1 after 3 pages', async () => {
       // Page 1 leads to A, A's page to B, B's page back to A.
       const [a, b] = [randomUUID(), randomUUID()];
