@@ -16,6 +16,8 @@ export const ExitCode = {
   NOT_FOUND: 4,
   INTEGRITY: 5,
   INTERRUPTED: 130,
+  /** stdout was closed by its reader (`img list | head -1`): 128 + SIGPIPE, as a Unix tool killed by it reports. */
+  BROKEN_PIPE: 141,
 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 

@@ -1,7 +1,8 @@
 /**
  * img's entry point and its only exit point: runs the command line, maps
  * every error to one `img: …` line on stderr and the documented exit code,
- * scrubs secrets from anything printed, and handles SIGINT/SIGTERM.
+ * scrubs secrets from anything printed, and handles SIGINT/SIGTERM/SIGHUP
+ * and a stdout closed by its reader.
  */
 import os from 'node:os';
 import { ExitCode, ImgError, InterruptedError } from './errors.js';
@@ -66,6 +67,8 @@ async function main(argv: string[]): Promise<number> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // An ssh connection that drops sends SIGHUP: clean up (delete the image being created) as for Ctrl-C.
+  process.on('SIGHUP', onSignal);
 
   const { buildProgram } = await import('./cli/program.js');
   // The runner (config, HTTP, services) is loaded only when a command runs: --help and
@@ -124,10 +127,39 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+/**
+ * The first error writing stdout. Without this listener Node would end img with a stack trace.
+ * A command that writes stdout itself (save) reports its own failure; see {@link exitCodeAfter}.
+ */
+let stdoutError: NodeJS.ErrnoException | undefined;
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  stdoutError ??= err;
+});
+
+/**
+ * The exit code of a run that returned `code`, given how writing stdout went.
+ * A reader that went away (EPIPE: `img list | head -1`) ends the run quietly
+ * with ExitCode.BROKEN_PIPE: it has what it wanted, and stderr may be the same
+ * closed pipe. Another failure (ENOSPC) is reported in one line, exit 1. A
+ * command that failed on its own keeps its own code.
+ */
+function exitCodeAfter(code: number): number {
+  if (!stdoutError || code !== ExitCode.OK) return code;
+  if (stdoutError.code === 'EPIPE') return ExitCode.BROKEN_PIPE;
+  process.stderr.write(`img: cannot write to stdout: ${stdoutError.code ?? stdoutError.message}\n`);
+  return ExitCode.FAILURE;
+}
+// A stderr that is gone (the terminal closed after SIGHUP, a closed pipe) must not stop the clean-up.
+process.stderr.on('error', () => undefined);
+
 main(process.argv.slice(2)).then(
   (code) => {
     // Let stdout drain (large outputs to a pipe), then end even if a socket or stdin is still open.
-    process.stdout.write('', () => process.exit(code));
+    // A write that failed because the reader left reports EPIPE here, before stdout's 'error' event.
+    process.stdout.write('', (err?: NodeJS.ErrnoException | null) => {
+      stdoutError ??= err ?? undefined;
+      process.exit(exitCodeAfter(code));
+    });
   },
   (err: unknown) => {
     process.stderr.write(`img: unexpected error: ${err instanceof Error ? err.message : String(err)}\n`);

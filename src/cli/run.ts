@@ -88,8 +88,8 @@ export function makeRunner(io: Io): Runner {
     const fromStdin = Boolean(o['passwordStdin']) && needsPassword({ ...cfg, auth: { ...cfg.auth, password: undefined } });
     if (fromStdin || needsPassword(cfg)) {
       let password: string | undefined;
-      if (fromStdin) password = await readPasswordLine(io.stdin);
-      else if (io.stdin.isTTY && io.stderr.isTTY) password = await promptPassword(io.stdin, io.stderr);
+      if (fromStdin) password = await readPasswordLine(io.stdin, io.signal);
+      else if (io.stdin.isTTY && io.stderr.isTTY) password = await promptPassword(io.stdin, io.stderr, io.signal);
       if (password !== undefined) {
         io.secrets.add(password);
         cfg = await resolveCloudConfig({ ...input, password });

@@ -44,10 +44,8 @@ export function imageShow(image: Image, humanReadable = false): CommandResult {
   }
   if (humanReadable) info.set('size', humanSize(image.size));
   info.set('tags', listColumn(image.tags ?? []));
-  const properties: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(image)) {
-    if (!NOT_PROPERTIES.has(key)) properties[key] = value;
-  }
+  // fromEntries defines every key as its own (assigning `__proto__` would set the prototype instead).
+  const properties = Object.fromEntries(Object.entries(image).filter(([key]) => !NOT_PROPERTIES.has(key)));
   if (Object.keys(properties).length > 0) info.set('properties', dictColumn(properties));
   const fields = [...info.keys()].sort();
   return { kind: 'show', fields, values: fields.map((f) => info.get(f) ?? null) };

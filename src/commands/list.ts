@@ -1,5 +1,5 @@
 import { UsageError } from '../errors.js';
-import type { Image, ImageListQuery } from '../services/glance.js';
+import { attributeOf, type Image, type ImageListQuery } from '../services/glance.js';
 import type { CommandContext, CommandResult } from './context.js';
 import { LIST_COLUMNS, LONG_LIST_COLUMNS, imageRow } from './image-view.js';
 import { keyValues, oneOf, visibilityFlag, wholeNumber } from './parse.js';
@@ -62,7 +62,7 @@ export function parseSort(spec: string): SortKey[] {
 export function sortImages(images: Image[], keys: SortKey[]): Image[] {
   let out = [...images];
   for (const { key, desc } of [...keys].reverse()) {
-    const text = (img: Image) => pyStr(img[key]);
+    const text = (img: Image) => pyStr(attributeOf(img, key));
     out = out
       .map((img, i) => ({ img, i, k: text(img) }))
       .sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0) * (desc ? -1 : 1) || a.i - b.i)
@@ -106,7 +106,7 @@ export async function listImages(ctx: CommandContext, opts: ListOptions): Promis
   if (opts.marker !== undefined) query.marker = (await images.find(opts.marker, ctx.signal)).id;
   let found = await images.list(query, ctx.signal);
   for (const [key, value] of Object.entries(properties)) {
-    found = found.filter((img) => img[key] === value);
+    found = found.filter((img) => attributeOf(img, key) === value);
   }
   found = sortImages(found, sortKeys);
   return {

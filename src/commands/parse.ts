@@ -24,7 +24,8 @@ export function wholeNumber(option: string, value: string, min = 0): number {
  * wins). The key must be non-empty; the value may be empty or contain '='.
  */
 export function keyValues(option: string, pairs: readonly string[] | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
+  // No prototype: `__proto__` or `constructor` is a key like any other, never an inherited member.
+  const out: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const pair of pairs ?? []) {
     const eq = pair.indexOf('=');
     if (eq <= 0) throw new UsageError(`Invalid ${option} '${pair}': expected key=value`);

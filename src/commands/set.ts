@@ -1,5 +1,5 @@
 import { UsageError } from '../errors.js';
-import { attributePath, type Image, type PatchOp } from '../services/glance.js';
+import { attributePath, hasAttribute, type Image, type PatchOp } from '../services/glance.js';
 import type { CommandContext, CommandResult } from './context.js';
 import { imageShow } from './image-view.js';
 import {
@@ -16,7 +16,7 @@ export interface SetOptions extends AttributeOptions {
 
 /** JSON-patch op that sets `key` to `value`: `replace` when the image has it, else `add`. */
 export function setOp(image: Image, key: string, value: unknown): PatchOp {
-  return { op: key in image ? 'replace' : 'add', path: attributePath(key), value };
+  return { op: hasAttribute(image, key) ? 'replace' : 'add', path: attributePath(key), value };
 }
 
 /**

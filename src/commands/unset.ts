@@ -1,5 +1,5 @@
 import { ImgError, UsageError } from '../errors.js';
-import { attributePath, type PatchOp } from '../services/glance.js';
+import { attributePath, hasAttribute, type PatchOp } from '../services/glance.js';
 import type { CommandContext, CommandResult } from './context.js';
 import { imageShow } from './image-view.js';
 import { RESERVED_PROPERTIES } from './parse.js';
@@ -25,7 +25,7 @@ export async function unsetImage(
   const images = await ctx.images();
   const image = await images.find(ref, ctx.signal);
   const missing = [
-    ...keys.filter((k) => !(k in image)).map((k) => `property '${k}'`),
+    ...keys.filter((k) => !hasAttribute(image, k)).map((k) => `property '${k}'`),
     ...tags.filter((t) => !image.tags.includes(t)).map((t) => `tag '${t}'`),
   ];
   if (missing.length) {

@@ -6,7 +6,8 @@ const MAX_MESSAGE = 300;
 function clean(text: string): string {
   const oneLine = text
     .replace(/<br\s*\/?>/gi, ' ')
-    .replace(/<[^>]*>/g, ' ')
+    // `[^<>]`, not `[^>]`: a body of many '<' without '>' would make the latter quadratic.
+    .replace(/<[^<>]*>/g, ' ')
     .replace(/&quot;/g, '"')
     .replace(/&#39;|&#x27;/g, "'")
     .replace(/&lt;/g, '<')
@@ -15,6 +16,20 @@ function clean(text: string): string {
     .replace(/\s+/g, ' ')
     .trim();
   return oneLine.length > MAX_MESSAGE ? `${oneLine.slice(0, MAX_MESSAGE - 1)}…` : oneLine;
+}
+
+/**
+ * The text between the first `open` tag and the first `close` tag after it
+ * (case-insensitive), or undefined. Linear, where a lazy regex such as
+ * `/<h1>([\s\S]*?)<\/h1>/` rescans the rest of the body from every `<h1>`.
+ */
+function between(text: string, open: string, close: string): string | undefined {
+  // ASCII only: toLowerCase() may change the length of other characters, and so the offsets.
+  const lower = text.replace(/[A-Z]/g, (c) => c.toLowerCase());
+  const start = lower.indexOf(open);
+  if (start < 0) return undefined;
+  const end = lower.indexOf(close, start + open.length);
+  return end < 0 ? undefined : text.slice(start + open.length, end);
 }
 
 /**
@@ -56,10 +71,10 @@ export function extractServerMessage(body: string, contentType = ''): string | u
     const afterH1 = /<\/h1>([\s\S]*?)(<hr\b|<\/body>|$)/i.exec(text);
     const detail = afterH1 ? clean(afterH1[1] ?? '') : '';
     if (detail) return detail;
-    const h1 = /<h1>([\s\S]*?)<\/h1>/i.exec(text);
-    if (h1 && clean(h1[1] ?? '')) return clean(h1[1] ?? '');
-    const title = /<title>([\s\S]*?)<\/title>/i.exec(text);
-    if (title) return clean(title[1] ?? '');
+    const h1 = between(text, '<h1>', '</h1>');
+    if (h1 !== undefined && clean(h1)) return clean(h1);
+    const title = between(text, '<title>', '</title>');
+    if (title !== undefined) return clean(title);
     return clean(text);
   }
   // webob's text/plain error: "403 Forbidden\n\n<detail>\n\n"; keep the detail, which names the image.

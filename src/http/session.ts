@@ -89,6 +89,14 @@ const RETRY_STATUSES = new Set([429, 502, 503, 504]);
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 const MAX_REDIRECTS = 30;
 const MAX_DEBUG_BODY = 64 * 1024;
+/**
+ * Largest JSON response body img reads (64 MiB): a 1,000-image Glance page is
+ * a few MiB even with many properties, so anything larger is a broken or
+ * hostile server, and reading on would only exhaust memory.
+ */
+export const MAX_JSON_BODY = 64 * 1024 * 1024;
+/** Of an error body, only this much is read: the message img quotes comes from its start. */
+const MAX_ERROR_BODY = 64 * 1024;
 /** Waits `ms`, or rejects with the signal's reason as soon as it is aborted. */
 function abortableSleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise<void>((resolve, reject) => {
@@ -212,8 +220,9 @@ export class HttpSession {
     const res = await this.request(req);
     let joined: string;
     try {
-      joined = (await res.body.setEncoding('utf8').toArray()).join('');
+      joined = await readJsonBody(res, req.method);
     } catch (err) {
+      if (err instanceof ImgError) throw err;
       if (req.signal?.aborted) throw forRequest(err, req.method, res.url);
       // The connection broke mid-body (the server closed it before Content-Length bytes came).
       const why = connectionError(err, req.method.toUpperCase(), res.url).message.replace(/^.* failed: /, '');
@@ -313,7 +322,7 @@ export class HttpSession {
   private async errorFor(req: HttpRequest, method: string, res: HttpResponse, note?: string): Promise<ApiError> {
     let text = '';
     try {
-      text = await readLimited(res.body, 64 * 1024);
+      text = await readLimited(res.body, MAX_ERROR_BODY);
     } catch {
       // A body that breaks off mid-way still leaves status and request id to report.
     }
@@ -339,11 +348,21 @@ export class HttpSession {
         throw new ImgError(`${method} ${new URL(req.url).pathname}: more than ${MAX_REDIRECTS} redirects`);
       }
       await drain(res.body);
-      url = new URL(header(res.headers, 'location') as string, url).toString();
+      const next = new URL(header(res.headers, 'location') as string, url);
       // 303 (and 301/302 after POST, as browsers and curl do) turn into GET without a body.
       if (res.status === 303 || ((res.status === 301 || res.status === 302) && currentMethod === 'POST')) {
         currentMethod = 'GET';
       }
+      // A body (a password, an application-credential secret, image data) goes only where the
+      // user pointed img: a redirect elsewhere that would carry it again is refused, not followed.
+      // Without a body (GET, or after the switch to GET) the hop is followed, without the token.
+      if (next.origin !== origin && hasBody(req, method, currentMethod)) {
+        throw forRequest(new ImgError(
+          `${method} ${new URL(req.url).origin}${new URL(req.url).pathname} was redirected (HTTP ${res.status}) to another origin, ` +
+            `${next.origin}: img never re-sends a request body to another origin (use that URL in the configuration if it is right)`,
+        ), method, req.url);
+      }
+      url = next.toString();
     }
   }
 
@@ -358,7 +377,7 @@ export class HttpSession {
       headers['x-auth-token'] = await this.auth.token();
     }
     let body: Buffer | string | Readable | undefined;
-    const keepBody = method === req.method.toUpperCase();
+    const keepBody = hasBody(req, req.method.toUpperCase(), method);
     if (keepBody && req.json !== undefined) {
       body = JSON.stringify(req.json);
       headers['content-type'] = req.contentType ?? 'application/json';
@@ -428,7 +447,8 @@ export class HttpSession {
       }
       return res;
     }
-    const text = await readLimited(res.body, Number.MAX_SAFE_INTEGER);
+    // One byte over the cap is enough for json() to report a body that is too large.
+    const text = await readLimited(res.body, MAX_JSON_BODY + 1);
     this.debug(`RESP BODY: ${debugJson(text)}`);
     return { ...res, body: Readable.from([Buffer.from(text)]) };
   }
@@ -486,13 +506,56 @@ async function drain(body: Readable): Promise<void> {
   }
 }
 
+/**
+ * True when a request sent as `method` (after redirects turned it into
+ * `currentMethod`) carries a body: the original method with JSON or a body.
+ */
+function hasBody(req: HttpRequest, method: string, currentMethod: string): boolean {
+  return currentMethod === method && (req.json !== undefined || req.body !== undefined);
+}
+
+/**
+ * The first `limit` bytes of `body` as UTF-8; the rest is not read (the
+ * stream is destroyed), so an endless body costs no more than `limit`.
+ */
 async function readLimited(body: Readable, limit: number): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body) {
     const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
-    if (size < limit) chunks.push(buf);
+    chunks.push(size + buf.length > limit ? buf.subarray(0, limit - size) : buf);
     size += buf.length;
+    if (size >= limit) {
+      body.destroy();
+      break;
+    }
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * A JSON response body as text, at most {@link MAX_JSON_BODY} bytes. A
+ * larger body, announced by Content-Length or found while reading, is an
+ * {@link ImgError} naming the cap; reading stops there (the connection is
+ * dropped), so an endless body cannot exhaust memory or run forever.
+ */
+export async function readJsonBody(res: HttpResponse, method: string): Promise<string> {
+  const tooBig = () => {
+    res.body.destroy();
+    return new ImgError(
+      `${method.toUpperCase()} ${new URL(res.url).pathname}: the server's JSON response is larger than ` +
+        `${MAX_JSON_BODY / (1024 * 1024)} MiB, img's limit; stopped reading (HTTP ${res.status})`,
+    );
+  };
+  const declared = Number(header(res.headers, 'content-length'));
+  if (Number.isFinite(declared) && declared > MAX_JSON_BODY) throw tooBig();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of res.body) {
+    const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
+    size += buf.length;
+    if (size > MAX_JSON_BODY) throw tooBig();
+    chunks.push(buf);
   }
   return Buffer.concat(chunks).toString('utf8');
 }

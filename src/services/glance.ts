@@ -3,6 +3,7 @@ import { failedRequest, networkErrorCode } from '../http/errors.js';
 import type { Readable } from 'node:stream';
 import type { BodySource, HttpSession } from '../http/session.js';
 import { header } from '../http/session.js';
+import { checkImage, checkImagePage } from './shape.js';
 
 /** A Glance v2 image as the API returns it; extra properties sit at the top level. */
 export interface Image {
@@ -60,6 +61,20 @@ export type PatchOp =
   | { op: 'add' | 'replace'; path: string; value: unknown }
   | { op: 'remove'; path: string };
 
+/**
+ * True when the image itself has attribute `key`. Keys such as `constructor`
+ * or `toString` are ordinary image properties: what JavaScript objects
+ * inherit never counts.
+ */
+export function hasAttribute(image: Image, key: string): boolean {
+  return Object.hasOwn(image, key);
+}
+
+/** The image's own attribute `key` (see {@link hasAttribute}), or undefined. */
+export function attributeOf(image: Image, key: string): unknown {
+  return Object.hasOwn(image, key) ? image[key] : undefined;
+}
+
 /** JSON-pointer path for a top-level attribute (RFC 6901 escaping of '~' and '/'). */
 export function attributePath(key: string): string {
   return `/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
@@ -69,6 +84,13 @@ export const JSON_PATCH_TYPE = 'application/openstack-images-v2.1-json-patch';
 
 /** Page size asked for when listing everything; Glance caps it at its api_limit_max. */
 export const PAGE_SIZE = 1000;
+
+/**
+ * Most pages one list follows (10,000: ten million images at Glance's
+ * default page size of 1,000). A `next` chain longer than this is a server
+ * that never ends the list, and img stops instead of looping forever.
+ */
+export const MAX_PAGES = 10_000;
 
 /** Glance image IDs are UUIDs (the v2 schema enforces it); anything else can only be a name. */
 const UUID_RE = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
@@ -116,24 +138,28 @@ export class ImagesApi {
     // 1,000 by default) instead of its default 25: 40× fewer round trips.
     params.append('limit', String(query.limit ?? PAGE_SIZE));
     const images: Image[] = [];
-    const seen = new Set<string>();
     let marker = query.marker;
-    for (;;) {
+    // Markers already asked for: a `next` that leads back to one of them is a loop.
+    const seen = new Set<string>(marker === undefined ? [] : [marker]);
+    for (let pages = 1; ; pages++) {
       // Glance's `next` link keeps only the last value of a repeated parameter
       // (tag=a&tag=b becomes tag=b), so each page is asked for with our own
       // query and only the marker is taken from `next`.
       if (marker !== undefined) params.set('marker', marker);
       const qs = params.toString();
-      const page: { images: Image[]; next?: string } = await this.session.json({
+      const page = checkImagePage<Image>(await this.session.json<unknown>({
         method: 'GET',
         url: `${this.url('images')}${qs ? `?${qs}` : ''}`,
         signal,
-      });
+      }));
       images.push(...page.images);
       if (query.limit !== undefined || !page.next || page.images.length === 0) break;
       marker = new URL(page.next, this.root).searchParams.get('marker') ?? undefined;
       if (marker === undefined || seen.has(marker)) {
         throw new ImgError(`Glance returned a 'next' link without a new marker (${page.next}); stopping`);
+      }
+      if (pages >= MAX_PAGES) {
+        throw new ImgError(`Glance's image list goes on past ${MAX_PAGES} pages (${images.length} images); stopping`);
       }
       seen.add(marker);
     }
@@ -142,22 +168,26 @@ export class ImagesApi {
 
   /** GET /v2/images/{id}; a missing image throws {@link ResourceNotFoundError} (exit 4). */
   async get(id: string, signal?: AbortSignal): Promise<Image> {
-    return this.session.json<Image>({ method: 'GET', url: this.url(`images/${encodeURIComponent(id)}`), signal });
+    return checkImage<Image>(await this.session.json<unknown>({ method: 'GET', url: this.url(`images/${encodeURIComponent(id)}`), signal }));
   }
 
   /**
-   * An image by ID or by name, as the openstack client resolves it: a
-   * UUID-shaped reference is tried as an ID first; otherwise (or on 404) the
-   * images named exactly so are listed, then the hidden ones if none.
-   * None → {@link NotFoundError} `No Image found for X` (exit 4); several →
-   * {@link AmbiguousNameError} (exit 2).
+   * An image by ID or by name. A UUID-shaped reference is an ID and only an
+   * ID: when no image has it, it is not found (exit 4), never taken as the
+   * name of another image. That is a deliberate difference from the
+   * openstack client, which falls back to names: any tenant can name a
+   * public image after the ID of an image that was deleted. Any other
+   * reference is a name: the images named exactly so are listed, then the
+   * hidden ones if none. None → {@link NotFoundError} `No Image found for X`
+   * (exit 4); several → {@link AmbiguousNameError} (exit 2).
    */
   async find(ref: string, signal?: AbortSignal): Promise<Image> {
     if (UUID_RE.test(ref)) {
       try {
         return await this.get(ref, signal);
       } catch (err) {
-        if (!(err instanceof ResourceNotFoundError)) throw err;
+        if (err instanceof ResourceNotFoundError) throw new NotFoundError(`No Image found for ${ref} (a UUID is looked up only as an image ID)`, { cause: err });
+        throw err;
       }
     }
     let exact = (await this.list({ name: ref }, signal)).filter((i) => i.name === ref);
@@ -171,13 +201,13 @@ export class ImagesApi {
 
   /** POST /v2/images: a queued image with the given attributes. */
   async create(attributes: Record<string, unknown>, signal?: AbortSignal): Promise<Image> {
-    return this.session.json<Image>({
+    return checkImage<Image>(await this.session.json<unknown>({
       method: 'POST',
       url: this.url('images'),
       json: attributes,
       context: `Failed to create image '${String(attributes['name'])}'`,
       signal,
-    });
+    }));
   }
 
   /**
@@ -226,14 +256,14 @@ export class ImagesApi {
 
   /** PATCH /v2/images/{id} with JSON-patch operations; returns the updated image. */
   async update(id: string, ops: PatchOp[], signal?: AbortSignal): Promise<Image> {
-    return this.session.json<Image>({
+    return checkImage<Image>(await this.session.json<unknown>({
       method: 'PATCH',
       url: this.url(`images/${encodeURIComponent(id)}`),
       json: ops,
       contentType: JSON_PATCH_TYPE,
       context: `Failed to update image ${id}`,
       signal,
-    });
+    }));
   }
 
   /** DELETE /v2/images/{id}. */

@@ -2,8 +2,9 @@ import { ApiError, AuthError, ConfigError, UnauthorizedError } from '../errors.j
 import type { AuthSettings, Interface } from '../config/types.js';
 import type { AuthProvider, HttpSession } from '../http/session.js';
 import { redactUrl } from '../http/redact.js';
-import { header } from '../http/session.js';
+import { header, readJsonBody } from '../http/session.js';
 import { endpointUrl } from './endpoint.js';
+import { checkTokenBody } from './shape.js';
 
 /** One endpoint of a catalog entry, as Keystone v3 returns it. */
 export interface CatalogEndpoint {
@@ -163,15 +164,15 @@ export class KeystoneClient {
       throw err;
     }
     const token = header(res.headers, 'x-subject-token');
-    const chunks: Buffer[] = [];
-    for await (const c of res.body) chunks.push(c as Buffer);
+    const text = await readJsonBody(res, 'POST');
     if (!token) throw new AuthError('Authentication failed: Keystone sent no X-Subject-Token header');
-    let parsed: TokenResponseBody;
+    let json: unknown;
     try {
-      parsed = JSON.parse(Buffer.concat(chunks).toString('utf8')) as TokenResponseBody;
+      json = JSON.parse(text);
     } catch (err) {
       throw new AuthError('Authentication failed: Keystone sent a token response that is not JSON', { cause: err });
     }
+    const parsed = checkTokenBody<TokenResponseBody['token']>(json);
     return { ...parsed.token, token, catalog: parsed.token.catalog ?? [] };
   }
 

@@ -14,7 +14,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { FIXTURES } from './paths.js';
-import { BodyCollector, isoSeconds, send, type Image, type MemberStatus, type RecordedRequest, type TokenRecord } from './fake-common.js';
+import { BodyCollector, isoSeconds, propertyBag, send, type Image, type MemberStatus, type RecordedRequest, type TokenRecord } from './fake-common.js';
 import {
   ADMIN_PROJECT_ID, DEFAULT_DOMAINS, DEFAULT_PROJECTS, DEFAULT_USERS, FakeKeystone,
   type FakeDomain, type FakeProjectSpec, type FakeUserSpec,
@@ -230,7 +230,7 @@ export class FakeCloud {
    * Glance JSON (e.g. a fixture) can be passed directly: self/file/schema are ignored, unknown keys become properties.
    */
   addImage(seed: ImageSeed = {}, data?: Buffer): Image {
-    const properties: Record<string, string> = { ...(seed.properties ?? {}) };
+    const properties: Record<string, string> = propertyBag(seed.properties ?? {});
     for (const [k, v] of Object.entries(seed)) {
       if (!IMAGE_FIELDS.has(k) && !GLANCE_LINK_FIELDS.has(k)) properties[k] = typeof v === 'string' ? v : JSON.stringify(v);
     }

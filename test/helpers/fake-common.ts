@@ -67,6 +67,16 @@ export function requestId(): string {
   return `req-${randomUUID()}`;
 }
 
+/**
+ * A copy of `from` without a prototype, for image properties: `__proto__`,
+ * `constructor` or `toString` are keys like any other there (assigning
+ * `__proto__` to an ordinary object would set its prototype, and `in` would
+ * find `constructor` on every object), as they are in Glance's database.
+ */
+export function propertyBag<V>(from: Record<string, V> = {}): Record<string, V> {
+  return Object.assign(Object.create(null) as Record<string, V>, from);
+}
+
 /** JSON text the way Python's json.dumps writes it (", " and ": " separators), which is what Glance and Keystone send. */
 export function pyJson(value: unknown): string {
   if (value === null || value === undefined) return 'null';

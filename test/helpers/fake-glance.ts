@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { FIXTURES } from './paths.js';
 import {
-  isoSeconds, pyJson, requestId, send, sendWebobError,
+  isoSeconds, propertyBag, pyJson, requestId, send, sendWebobError,
   type BodyCollector, type Image, type MemberStatus, type TokenRecord, type Visibility, type WebobError,
 } from './fake-common.js';
 import { validateImageSchema, validateTag } from './glance-schema.js';
@@ -520,7 +520,7 @@ export class FakeGlance {
     for (const k of DISALLOWED) if (k in (body as object)) throw fail(403, `Attribute '${k}' is read-only.`);
     const invalid = validateImageSchema(body);
     if (invalid) throw fail(400, invalid);
-    const props = { ...(body as Record<string, unknown>) };
+    const props = propertyBag(body as Record<string, unknown>);
     const tags = (props.tags as string[] | undefined) ?? [];
     delete props.tags;
     const image: Record<string, unknown> = {};
@@ -601,7 +601,7 @@ export class FakeGlance {
 
     const img = this.getImage(id, ctx);
     // Apply to a copy: Glance saves only when every change succeeded.
-    const next: Image = { ...img, tags: [...img.tags], properties: { ...img.properties } };
+    const next: Image = { ...img, tags: [...img.tags], properties: propertyBag(img.properties) };
     for (const ch of changes) this.applyChange(next, ch, ctx, draft);
     if (changes.length > 0) {
       next.updated_at = isoSeconds(new Date());

@@ -104,7 +104,7 @@ describe('img create', () => {
     const stored = cloud.images.get(id)!;
     assert.equal(stored.os_hidden, true);
     assert.equal(stored.protected, true);
-    assert.deepEqual(stored.properties, { os_distro: 'ubuntu', note: 'a=b', empty: '' });
+    assert.deepEqual({ ...stored.properties }, { os_distro: 'ubuntu', note: 'a=b', empty: '' });
   });
 
   test('--shared/--community/--unprotected', async () => {

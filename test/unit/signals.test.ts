@@ -1,6 +1,7 @@
 /**
- * Ctrl-C and SIGTERM in the middle of an upload: img stops the transfer,
- * deletes the image it created, and exits 130 within a few seconds.
+ * Ctrl-C, SIGTERM and SIGHUP (an ssh connection that drops) in the middle of
+ * an upload: img stops the transfer, deletes the image it created, and exits
+ * 130 within a few seconds.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -28,7 +29,7 @@ after(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   test(`${signal} at 50 % of an upload: exit 130, the new image is deleted`, async () => {
     // Glance behind a slow proxy (4 MiB/s), so the upload is still running when the signal comes.
     const proxy = await FaultProxy.start(cloud.url);
