@@ -5,6 +5,7 @@ import { needsPassword, resolveCloudConfig, validateForAuth, loadImgSettings } f
 import type { CloudConfig, ImgSettings } from '../config/types.js';
 import { ConfigError, UsageError } from '../errors.js';
 import type { FormatOptions } from '../output/index.js';
+import { visible } from '../output/safe-text.js';
 import type { OutputKind, Runner } from './program.js';
 import { readPasswordLine, promptPassword } from './prompt.js';
 
@@ -98,7 +99,8 @@ export function makeRunner(io: Io): Runner {
     if (timeout !== undefined && !(timeout > 0)) {
       throw new UsageError(`Invalid value '${String(o['timeout'])}' for --timeout: expected seconds > 0`);
     }
-    const warn = (message: string) => io.stderr.write(`img: ${message}\n`);
+    // Warnings quote server replies (why a cleanup failed): one line, controls escaped.
+    const warn = (message: string) => io.stderr.write(`img: ${visible(message)}\n`);
     const client = new CloudClient(cfg, {
       // Debug lines are redacted by the session; known secrets are scrubbed again, as main.ts does for errors.
       debug: o['debug'] ? (line) => io.stderr.write(`${scrubSecrets(line, io.secrets)}\n`) : undefined,
