@@ -3,10 +3,42 @@ import { ConnectionError } from '../errors.js';
 /** Longest server message we quote in an error line. */
 const MAX_MESSAGE = 300;
 
+/**
+ * `text` with each `<…>` tag replaced by a space, as `.replace(/<[^>]*>/g, ' ')`
+ * would, in one pass: that regex retries every `<` of a body without `>` up to
+ * its end, which takes seconds for a 64 KiB body of `<`.
+ */
+function stripTags(text: string): string {
+  let out = '';
+  let from = 0;
+  for (;;) {
+    const open = text.indexOf('<', from);
+    if (open < 0) break;
+    const close = text.indexOf('>', open + 1);
+    // No '>' after this '<': no tag can end anywhere further on either.
+    if (close < 0) break;
+    out += `${text.slice(from, open)} `;
+    from = close + 1;
+  }
+  return out + text.slice(from);
+}
+
+/**
+ * The text between the first match of `open` and the next match of `close`
+ * after it (both case-insensitive), as `/<h1>([\s\S]*?)<\/h1>/i` finds it, but
+ * in linear time: the lazy regex rescans to the end from every `<h1>` of a body
+ * that never closes one. Undefined when either is missing.
+ */
+function firstBetween(text: string, open: RegExp, close: RegExp): string | undefined {
+  const start = open.exec(text);
+  if (!start) return undefined;
+  const from = start.index + start[0].length;
+  const end = text.slice(from).search(close);
+  return end < 0 ? undefined : text.slice(from, from + end);
+}
+
 function clean(text: string): string {
-  const oneLine = text
-    .replace(/<br\s*\/?>/gi, ' ')
-    .replace(/<[^>]*>/g, ' ')
+  const oneLine = stripTags(text.replace(/<br\s*\/?>/gi, ' '))
     .replace(/&quot;/g, '"')
     .replace(/&#39;|&#x27;/g, "'")
     .replace(/&lt;/g, '<')
@@ -56,10 +88,10 @@ export function extractServerMessage(body: string, contentType = ''): string | u
     const afterH1 = /<\/h1>([\s\S]*?)(<hr\b|<\/body>|$)/i.exec(text);
     const detail = afterH1 ? clean(afterH1[1] ?? '') : '';
     if (detail) return detail;
-    const h1 = /<h1>([\s\S]*?)<\/h1>/i.exec(text);
-    if (h1 && clean(h1[1] ?? '')) return clean(h1[1] ?? '');
-    const title = /<title>([\s\S]*?)<\/title>/i.exec(text);
-    if (title) return clean(title[1] ?? '');
+    const h1 = firstBetween(text, /<h1>/i, /<\/h1>/i);
+    if (h1 !== undefined && clean(h1)) return clean(h1);
+    const title = firstBetween(text, /<title>/i, /<\/title>/i);
+    if (title !== undefined) return clean(title);
     return clean(text);
   }
   // webob's text/plain error: "403 Forbidden\n\n<detail>\n\n"; keep the detail, which names the image.
