@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { shellQuote, visible } from '../../src/output/safe-text.js';
 import { deliberateDifferences } from '../helpers/expect.js';
 import { FIXTURES } from '../helpers/paths.js';
 import { ImgError, UsageError } from '../../src/errors.js';
@@ -161,4 +162,19 @@ test('-f shell: variable names keep only [a-z0-9_]; a --prefix that is no name s
       prefix,
     );
   }
+});
+
+test('visible: escapes what a terminal acts on or hides, keeps tabs and all printable text', () => {
+  const ordinary = 'Ảnh-thử 镜像 😀 tab\there "q" it\'s back\\slash nbsp\u00a0x';
+  assert.equal(visible(ordinary), ordinary);
+  assert.equal(
+    visible('a\x1b[31mb\x07\x00\x7f\x85\x9bc\r\nd\u202ee\u2066\u200b\u200d\ufeff\u061c\u00ad\u2028\u{e0041}\ud800'),
+    'a\\x1b[31mb\\x07\\x00\\x7f\\x85\\x9bc\\r\\nd\\u202ee\\u2066\\u200b\\u200d\\ufeff\\u061c\\xad\\u2028\\U000e0041\\ud800',
+  );
+  assert.equal(visible('one\ntwo\r\n', { newline: 'keep' }), 'one\ntwo\\r\n');
+});
+
+test('shellQuote: one literal word for sh, whatever the text', () => {
+  assert.equal(shellQuote(''), "''");
+  assert.equal(shellQuote("it's $(x) `y` \\ \"z\" ;"), "'it'\\''s $(x) `y` \\ \"z\" ;'");
 });
