@@ -179,6 +179,23 @@ describe('hostile names and properties from another tenant', () => {
     } finally {
       remove();
     }
+
+    // Keystone's error bodies take the same path.
+    const refuse = cloud.inject((req, res, ctx) => {
+      if (ctx.service !== 'identity' || req.method !== 'POST') return false;
+      res.writeHead(401, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify({ error: { code: 401, title: 'Unauthorized', message: 'The request\x1b[8m you\r\nhave made\u202e requires authentication.' } }));
+      return true;
+    });
+    try {
+      const r = await img(cloud, ['list']);
+      assert.equal(r.code, 3, r.stderr);
+      const line = oneLine(r);
+      assertNoRawControl(line, 'keystone error line');
+      assert.ok(line.includes('The request\\x1b[8m you have made\\u202e requires authentication.'), line);
+    } finally {
+      refuse();
+    }
   });
 
   test('--progress: the label holds the escaped name, one line per update', async () => {
