@@ -6,6 +6,7 @@
  */
 import os from 'node:os';
 import { ExitCode, ImgError, InterruptedError } from './errors.js';
+import { visible } from './output/safe-text.js';
 import { version } from './version.js';
 
 interface CommanderLikeError {
@@ -54,8 +55,12 @@ async function main(argv: string[]): Promise<number> {
     for (const s of secrets) if (s.length >= 4) out = out.split(s).join('***');
     return out;
   };
-  // Always exactly one line per message, whatever a value inside it contained.
-  const fail = (line: string) => process.stderr.write(`img: ${scrub(line).replace(/[\r\n]+/g, ' ')}\n`);
+  // Always exactly one line per message, whatever a value inside it contained: messages quote
+  // server replies and image names, so line breaks become a space and other controls (ESC, bidi…)
+  // are shown escaped.
+  const fail = (line: string) => process.stderr.write(`img: ${visible(scrub(line).replace(/[\r\n]+/g, ' '))}\n`);
+  // A --debug stack trace keeps its lines; what a server put in its message is still escaped.
+  const trace = (text: string) => process.stderr.write(`${visible(scrub(text), { newline: 'keep' })}\n`);
 
   let signals = 0;
   const onSignal = (name: NodeJS.Signals) => {
@@ -118,11 +123,11 @@ async function main(argv: string[]): Promise<number> {
       const failures = (err as { failures?: unknown }).failures;
       if (Array.isArray(failures)) for (const line of failures) fail(String(line));
       fail(err.message);
-      if (process.argv.includes('--debug') && err.cause) process.stderr.write(`${scrub(String((err.cause as Error).stack ?? err.cause))}\n`);
+      if (process.argv.includes('--debug') && err.cause) trace(String((err.cause as Error).stack ?? err.cause));
       return err.exitCode;
     }
     fail(`unexpected error: ${err instanceof Error ? err.message : String(err)}`);
-    if (process.argv.includes('--debug') && err instanceof Error) process.stderr.write(`${scrub(err.stack ?? '')}\n`);
+    if (process.argv.includes('--debug') && err instanceof Error) trace(err.stack ?? '');
     return ExitCode.FAILURE;
   }
 }
@@ -162,7 +167,7 @@ main(process.argv.slice(2)).then(
     });
   },
   (err: unknown) => {
-    process.stderr.write(`img: unexpected error: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(`img: unexpected error: ${visible(err instanceof Error ? err.message : String(err))}\n`);
     process.exit(ExitCode.FAILURE);
   },
 );

@@ -1,4 +1,5 @@
 import type { Progress } from '../commands/context.js';
+import { visible } from '../output/safe-text.js';
 
 /** 1536 → "1.5 KiB". */
 export function formatBytes(n: number): string {
@@ -12,10 +13,15 @@ export function formatBytes(n: number): string {
   return i === 0 ? `${v} B` : `${v.toFixed(1)} ${units[i]}`;
 }
 
-/** The progress line: bytes done/total, percent, rate and ETA (when the total is known). */
+/**
+ * The progress line: bytes done/total, percent, rate and ETA (when the total
+ * is known). The label holds an image name, which another tenant may have
+ * written: it is shown through {@link visible}, so it stays one line and
+ * cannot act on the terminal.
+ */
 export function progressLine(label: string, done: number, total: number | undefined, elapsedMs: number): string {
   const rate = elapsedMs > 0 ? (done * 1000) / elapsedMs : 0;
-  const parts = [`${label}: ${formatBytes(done)}`];
+  const parts = [`${visible(label)}: ${formatBytes(done)}`];
   if (total !== undefined && total > 0) {
     parts[0] += ` / ${formatBytes(total)} (${Math.floor((done / total) * 100)}%)`;
   }

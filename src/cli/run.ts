@@ -5,6 +5,7 @@ import { needsPassword, resolveCloudConfig, validateForAuth, loadImgSettings } f
 import type { CloudConfig, ImgSettings } from '../config/types.js';
 import { ConfigError, UsageError } from '../errors.js';
 import type { FormatOptions } from '../output/index.js';
+import { visible } from '../output/safe-text.js';
 import type { OutputKind, Runner } from './program.js';
 import { readPasswordLine, promptPassword } from './prompt.js';
 
@@ -67,7 +68,8 @@ function remember(io: Io, cfg: CloudConfig): void {
 export function makeRunner(io: Io): Runner {
   return async (cmd: Command, kind: OutputKind, action: (ctx: CommandContext) => Promise<CommandResult>) => {
     const o = cmd.optsWithGlobals() as Record<string, unknown>;
-    const warn = (message: string) => io.stderr.write(`img: ${message}\n`);
+    // Warnings quote server replies and file names (why a cleanup failed, a skipped file): one line, controls escaped.
+    const warn = (message: string) => io.stderr.write(`img: ${visible(message)}\n`);
     // The cloud configuration is resolved twice when a password is asked for: name a skipped file once.
     const warned = new Set<string>();
     const warnOnce = (message: string) => {

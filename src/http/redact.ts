@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { shellQuote } from '../output/safe-text.js';
 
 /** Headers whose values are credentials; printed as `{SHA256}<hex>` (as keystoneauth does). */
 const TOKEN_HEADERS = new Set(['x-auth-token', 'x-subject-token', 'x-service-token', 'authorization']);
@@ -31,6 +32,27 @@ export function redactHeaders(headers: Record<string, string | string[] | undefi
     out[name] = TOKEN_HEADERS.has(name.toLowerCase()) ? hashSecret(text) : text;
   }
   return out;
+}
+
+/** What a `--debug` request line says of the request body: JSON or text (already redacted), or that it was binary. */
+export type TracedBody = { text: string } | { binary: true } | undefined;
+
+/**
+ * The `curl` command line of a request for `--debug`, as keystoneauth prints
+ * it (`curl -g -i -X GET <url> -H … -d …`), with credential headers hashed
+ * (see {@link redactHeaders}). Every argument after `curl` that carries data
+ * is one single-quoted shell word, so that pasting the line into a shell runs
+ * curl and nothing else, whatever a URL from the catalog, a header or a body
+ * (an image name with `'`, `$(…)` or backquotes) holds. A binary body is not
+ * shown: a trailing `# binary data omitted` comment says so, and is ignored
+ * by the shell.
+ */
+export function curlCommand(method: string, url: string, headers: Record<string, string>, body: TracedBody): string {
+  const parts = ['curl -g -i -X', shellQuote(method), shellQuote(url)];
+  for (const [k, v] of Object.entries(redactHeaders(headers))) parts.push('-H', shellQuote(`${k}: ${v}`));
+  if (body && 'text' in body) parts.push('-d', shellQuote(body.text));
+  if (body && 'binary' in body) parts.push('# binary data omitted');
+  return parts.join(' ');
 }
 
 /**

@@ -3,7 +3,8 @@ import { Readable } from 'node:stream';
 import { Agent, buildConnector, request as undiciRequest, type ConnectCallback, type ConnectOptions, type Dispatcher } from './undici.js';
 import { ApiError, ConfigError, ConnectionError, ImgError } from '../errors.js';
 import { connectionError, extractServerMessage, forRequest, networkErrorCode } from './errors.js';
-import { maskTokens, redactHeaders, redactJson, redactUrl, withoutCatalog } from './redact.js';
+import { curlCommand, maskTokens, redactHeaders, redactJson, redactUrl, withoutCatalog } from './redact.js';
+import { visible } from '../output/safe-text.js';
 
 /** Supplies the X-Auth-Token for requests and renews it after a 401. */
 export interface AuthProvider {
@@ -416,22 +417,19 @@ export class HttpSession {
     return out;
   }
 
+  /** One `--debug` line; URLs, headers and bodies in it come from servers, so controls are shown escaped. */
   private debug(line: string): void {
-    this.opts.debug?.(line);
+    this.opts.debug?.(visible(line));
   }
 
   private traceRequest(method: string, url: string, headers: Record<string, string>, body: unknown): void {
     if (!this.opts.debug) return;
-    const parts = [`REQ: curl -g -i -X ${method} ${redactUrl(url)}`];
-    for (const [k, v] of Object.entries(redactHeaders(headers))) parts.push(`-H "${k}: ${v}"`);
-    if (typeof body === 'string') {
-      parts.push(`-d '${debugJson(body)}'`);
-    } else if (body !== undefined && !isStream(body) && !Buffer.isBuffer(body)) {
-      parts.push(`-d '${debugJson(JSON.stringify(body))}'`);
-    } else if (body !== undefined) {
-      parts.push('-d <binary data omitted>');
-    }
-    this.debug(parts.join(' '));
+    const traced =
+      typeof body === 'string' ? { text: debugJson(body) }
+      : body !== undefined && !isStream(body) && !Buffer.isBuffer(body) ? { text: debugJson(JSON.stringify(body)) }
+      : body !== undefined ? { binary: true as const }
+      : undefined;
+    this.debug(`REQ: ${curlCommand(method, redactUrl(url), headers, traced)}`);
   }
 
   /** Logs status and headers, and buffers small JSON bodies to log them too. */

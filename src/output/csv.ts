@@ -2,9 +2,16 @@
  * cliff's CSVLister (list commands only): Python's csv.writer with
  * quoting=--quote (default nonnumeric), escapechar='\\', doublequote and
  * lineterminator=os.linesep ('\n'), writing the header row then the rows.
+ *
+ * Unlike cliff, each field first goes through {@link visible}: ESC, CR (which
+ * Python's csv writes raw, unquoted), C1 and format characters are written as
+ * escapes. A line feed is left to CSV itself, which quotes the field (or,
+ * with --quote none, escapes it with '\\'), so a CSV reader still sees one
+ * record per image.
  */
 import { ImgError } from '../errors.js';
 import { isFormattable, type Cell } from './columns.js';
+import { visible } from './safe-text.js';
 import { machineStr } from './value.js';
 
 export const QUOTE_MODES = ['all', 'minimal', 'none', 'nonnumeric'] as const;
@@ -14,7 +21,7 @@ export type QuoteMode = (typeof QUOTE_MODES)[number];
 function field(value: Cell, quoting: QuoteMode): string {
   const numeric = typeof value === 'number' || typeof value === 'boolean';
   // None is written as an empty string; it is not numeric, so nonnumeric quotes it.
-  const text = value === null || value === undefined ? '' : machineStr(value);
+  const text = value === null || value === undefined ? '' : visible(machineStr(value), { newline: 'keep' });
   let quoted = quoting === 'all' || (quoting === 'nonnumeric' && !numeric);
   let out = '';
   for (const ch of text) {

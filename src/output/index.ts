@@ -3,6 +3,11 @@
  * (cliff 4.0.0) prints for "list" and "show" commands. Pure functions: data
  * in, the exact text for stdout out.
  *
+ * Two deliberate differences, for data that other tenants control: table,
+ * value, csv and shell show terminal controls and format characters escaped
+ * (safe-text.ts `visible`; json and yaml escape them already, exactly), and
+ * `-f shell` single-quotes its values so that its output is safe to eval.
+ *
  * What cliff does around the formatters is done here too: `-c` column
  * selection (display.py), `--sort-column` (lister.py), and reading
  * CLIFF_MAX_TERM_WIDTH / CLIFF_FIT_WIDTH as defaults of the table options.
@@ -197,10 +202,11 @@ export function renderList(columns: readonly string[], rows: readonly (readonly 
  * Formats a show command's result like cliff's ShowOne: -c keeps the named
  * fields in their original order, then the formatter (table: a Field/Value
  * table; yaml: one `field: value` document per field; shell:
- * `<prefix>field="value"` lines). Returns the exact stdout text.
+ * `<prefix>field='value'` lines, safe to eval). Returns the exact stdout text.
  *
- * Throws UsageError for an unknown format, a -c that names no field, or a
- * non-integer CLIFF_MAX_TERM_WIDTH / CLIFF_FIT_WIDTH.
+ * Throws UsageError for an unknown format, a -c that names no field, a
+ * non-integer CLIFF_MAX_TERM_WIDTH / CLIFF_FIT_WIDTH, or (shell) a --prefix
+ * that is not the start of a shell variable name.
  */
 export function renderShow(fields: readonly string[], values: readonly Cell[], opts: FormatOptions): string {
   const format = checkChoice('-f/--format', opts.format, SHOW_FORMATS);

@@ -6,6 +6,7 @@
 import Table from 'cli-table3';
 import { isFormattable, type Cell } from './columns.js';
 import { pyStr } from './python.js';
+import { visible } from './safe-text.js';
 import { fill } from './textwrap.js';
 import { blockWidth } from './wcwidth.js';
 
@@ -36,10 +37,15 @@ interface PrettyTable {
  * cliff's `_format_row` followed by prettytable's `str()`: formattable cells
  * give their human form, line endings become '\n' (a lone '\r' a space), and
  * everything else prints as Python would (None, True, 1.5).
+ *
+ * Unlike cliff, whatever else a terminal would act on (ESC, C1, bidi and
+ * other format characters, see {@link visible}) is shown escaped. Line feeds
+ * stay: cliff prints each line of a cell on its own line inside the cell's
+ * column, which cannot start a row of its own (the other columns stay blank).
  */
 function cellText(cell: Cell): string {
   const value = isFormattable(cell) ? cell.human() : cell;
-  if (typeof value === 'string') return value.replace(/\r\n/g, '\n').replace(/\r/g, ' ');
+  if (typeof value === 'string') return visible(value.replace(/\r\n/g, '\n').replace(/\r/g, ' '), { newline: 'keep' });
   return pyStr(value);
 }
 

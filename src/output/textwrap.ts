@@ -45,46 +45,73 @@ function expandTabs(text: string): string {
   return out;
 }
 
-function cpSlice(s: string, start: number, end?: number): string {
-  return Array.from(s).slice(start, end).join('');
-}
-
-/** TextWrapper._handle_long_word with break_long_words and break_on_hyphens. */
-function breakLongWord(chunks: string[], line: string[], lineLen: number, width: number): void {
-  const spaceLeft = width < 1 ? 1 : width - lineLen;
-  const chunk = chunks[chunks.length - 1]!;
-  let end = spaceLeft;
-  if (cpLength(chunk) > spaceLeft) {
-    // Prefer breaking right after the last hyphen that fits.
-    const head = Array.from(chunk).slice(0, spaceLeft);
-    const hyphen = head.lastIndexOf('-');
-    if (hyphen > 0 && head.slice(0, hyphen).some((c) => c !== '-')) end = hyphen + 1;
+/** The UTF-16 offset just after the first `n` code points of `s` (or its length): O(n), not O(len(s)). */
+function cpOffset(s: string, n: number): number {
+  let i = 0;
+  for (let k = 0; k < n && i < s.length; k++) {
+    const c = s.charCodeAt(i);
+    // A high surrogate followed by a low one is a single code point.
+    i += c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00 ? 2 : 1;
   }
-  line.push(cpSlice(chunk, 0, end));
-  chunks[chunks.length - 1] = cpSlice(chunk, end);
+  return i;
 }
 
-/** textwrap.wrap(text, width): the wrapped lines (none for blank text). */
+/**
+ * The chunks still to place, last one first (CPython consumes them from the
+ * end), with their lengths in code points (Python's len) measured once.
+ * Parallel arrays rather than objects: a long text has a million of them.
+ */
+interface Chunks {
+  text: string[];
+  len: number[];
+}
+
+/**
+ * TextWrapper._handle_long_word with break_long_words and break_on_hyphens.
+ * Only the part that goes on this line is scanned (the rest is sliced off by
+ * UTF-16 offset and its length derived), so breaking a word of n characters
+ * into lines of width w costs O(n) in all, not O(n²/w).
+ */
+function breakLongWord(chunks: Chunks, line: string[], lineLen: number, width: number): void {
+  const spaceLeft = width < 1 ? 1 : width - lineLen;
+  const last = chunks.text.length - 1;
+  const text = chunks.text[last]!;
+  let end = cpOffset(text, spaceLeft);
+  if (chunks.len[last]! > spaceLeft) {
+    // Prefer breaking right after the last hyphen that fits.
+    const head = text.slice(0, end);
+    const hyphen = head.lastIndexOf('-');
+    if (hyphen > 0 && /[^-]/.test(head.slice(0, hyphen))) end = hyphen + 1;
+  }
+  const taken = text.slice(0, end);
+  line.push(taken);
+  chunks.text[last] = text.slice(end);
+  chunks.len[last] = chunks.len[last]! - cpLength(taken);
+}
+
+/** textwrap.wrap(text, width): the wrapped lines (none for blank text). Linear in the length of `text`. */
 export function wrap(text: string, width: number): string[] {
   const munged = expandTabs(text).replace(/[\t\n\x0b\x0c\r]/g, ' ');
-  // Chunks are consumed from the end, so keep them reversed like CPython.
-  const chunks = munged
-    .split(WORDSEP)
-    .filter((c): c is string => !!c)
-    .reverse();
+  const pieces = munged.split(WORDSEP).filter((c): c is string => !!c).reverse();
+  const chunks: Chunks = { text: pieces, len: pieces.map(cpLength) };
+  const { text: texts, len: lens } = chunks;
   const lines: string[] = [];
-  while (chunks.length > 0) {
+  while (texts.length > 0) {
     const line: string[] = [];
     let lineLen = 0;
     // Whitespace at the start of a continuation line is dropped.
-    if (lines.length > 0 && PY_SPACE.test(chunks[chunks.length - 1]!)) chunks.pop();
-    while (chunks.length > 0) {
-      const len = cpLength(chunks[chunks.length - 1]!);
+    if (lines.length > 0 && PY_SPACE.test(texts[texts.length - 1]!)) {
+      texts.pop();
+      lens.pop();
+    }
+    while (texts.length > 0) {
+      const len = lens[lens.length - 1]!;
       if (lineLen + len > width) break;
-      line.push(chunks.pop()!);
+      line.push(texts.pop()!);
+      lens.pop();
       lineLen += len;
     }
-    if (chunks.length > 0 && cpLength(chunks[chunks.length - 1]!) > width) {
+    if (texts.length > 0 && lens[lens.length - 1]! > width) {
       breakLongWord(chunks, line, lineLen, width);
     }
     // ... and so is whitespace at the end of any line.

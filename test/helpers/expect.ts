@@ -113,13 +113,26 @@ export function oneLine(r: ImgResult): string {
   return lines[0]!.slice('img: '.length);
 }
 
-/** The expected output of case `name` in the cliff golden file fixtures/output/`file`; fails the test if there is none. */
+/**
+ * img's deliberate differences from cliff (fixtures/output-img/deliberate-differences.json): img's
+ * exact output for a golden case, keyed `<file> <kind> <name>` (names repeat across kinds).
+ */
+export function deliberateDifferences(): Map<string, string> {
+  const text = readFileSync(path.join(FIXTURES, 'output-img', 'deliberate-differences.json'), 'utf8');
+  return new Map(Object.entries((JSON.parse(text) as { cases: Record<string, string> }).cases));
+}
+
+/**
+ * What img prints for case `name` of the cliff golden file fixtures/output/`file`: cliff's output,
+ * or img's deliberate difference from it (escaped controls, single-quoted shell values) where
+ * there is one. Fails the test if there is no such case.
+ */
 export function golden(file: string, name: string): string {
   const text = readFileSync(path.join(FIXTURES, 'output', file), 'utf8');
-  const cases = (JSON.parse(text) as { cases: { name: string; expected: string }[] }).cases;
+  const cases = (JSON.parse(text) as { cases: { name: string; kind: string; expected: string }[] }).cases;
   const c = cases.find((x) => x.name === name);
   assert.ok(c, `golden ${file}:${name}`);
-  return c.expected;
+  return deliberateDifferences().get(`${file} ${c.kind} ${name}`) ?? c.expected;
 }
 
 /** Temporary directories that are removed together (e.g. in `after`/`afterEach`). */

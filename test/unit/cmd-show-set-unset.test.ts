@@ -94,7 +94,9 @@ describe('img show', () => {
         `{'os_hidden': False, 'os_hash_algo': 'sha512', 'os_hash_value': '${hash}'}`,
       ],
     };
-    reorder.shell = reorder.value!;
+    // -f shell single-quotes the same Python repr (img's deliberate difference: safe to eval).
+    const quoted = (text: string) => text.replace(/'/g, "'\\''");
+    reorder.shell = [quoted(reorder.value![0]), quoted(reorder.value![1])];
     for (const format of ['json', 'yaml', 'value', 'shell']) {
       const r = await img(cloud, ['show', 'Ubuntu18', '-f', format]);
       assert.equal(r.code, 0, r.stderr);
@@ -104,7 +106,7 @@ describe('img show', () => {
       assert.equal(r.stdout, expected, format);
     }
     const prefixed = await img(cloud, ['show', 'Ubuntu18', '-f', 'shell', '--prefix', 'img_', '-c', 'status', '-c', 'id']);
-    assert.equal(prefixed.stdout, `img_id="${UBUNTU_ID}"\nimg_status="active"\n`);
+    assert.equal(prefixed.stdout, `img_id='${UBUNTU_ID}'\nimg_status='active'\n`);
     const cols = await img(cloud, ['show', 'Ubuntu18', '-c', 'name', '-c', 'status']);
     assert.equal(cols.stdout, [
       '+--------+----------+',

@@ -88,14 +88,14 @@ describe('--debug and secrets', () => {
 
     const lines = r.stderr.split('\n').filter(Boolean);
     for (const line of lines) assert.match(line, /^(REQ: curl -g -i -X |RESP: \[\d{3}\] |RESP BODY: )/, line);
-    const post = lines.find((l) => l.startsWith(`REQ: curl -g -i -X POST ${cloud.authUrl}/auth/tokens `));
+    const post = lines.find((l) => l.startsWith(`REQ: curl -g -i -X 'POST' '${cloud.authUrl}/auth/tokens' `));
     assert.ok(post, r.stderr);
     assert.ok(post.includes('"password":"***"'), post);
-    assert.ok(lines.some((l) => l.startsWith(`REQ: curl -g -i -X GET ${cloud.imageEndpoint('public')}/v2/images`)));
+    assert.ok(lines.some((l) => l.startsWith(`REQ: curl -g -i -X 'GET' '${cloud.imageEndpoint('public')}/v2/images`)));
     assert.ok(lines.some((l) => l.startsWith('RESP: [201] ')));
     assert.ok(lines.some((l) => l.startsWith('RESP: [200] ')));
     assert.ok(r.stderr.includes(`x-subject-token: {SHA256}${sha256(token)}`), 'X-Subject-Token hashed');
-    assert.ok(r.stderr.includes(`-H "x-auth-token: {SHA256}${sha256(token)}"`), 'X-Auth-Token hashed');
+    assert.ok(r.stderr.includes(`-H 'x-auth-token: {SHA256}${sha256(token)}'`), 'X-Auth-Token hashed');
     assert.ok(!r.stderr.includes(token));
     assert.ok(!r.stderr.includes(PASSWORD));
     // The service catalog is left out of the token response body.
@@ -181,7 +181,7 @@ describe('--debug and secrets', () => {
     const { r, reqs } = await run('debug revoke', ['--debug', 'token', 'revoke'], env);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(reqs.filter((q) => q.method === 'DELETE').length, 1);
-    assert.ok(r.stderr.includes(`-H "x-subject-token: {SHA256}${sha256(token)}"`), r.stderr);
+    assert.ok(r.stderr.includes(`-H 'x-subject-token: {SHA256}${sha256(token)}'`), r.stderr);
   });
 
   test('interrupted (SIGINT) during a request: exit 130; no secret on the command line', async () => {

@@ -1,9 +1,13 @@
 // Golden tests: src/output/ must print exactly what cliff 4.0.0 printed for
-// each case in fixtures/output/*.json (made by scripts/gen-output-golden.py).
+// each case in fixtures/output/*.json (made by scripts/gen-output-golden.py),
+// except where fixtures/output-img/deliberate-differences.json says what img
+// prints instead (escaped controls, eval-safe shell quoting).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { shellQuote, visible } from '../../src/output/safe-text.js';
+import { deliberateDifferences } from '../helpers/expect.js';
 import { FIXTURES } from '../helpers/paths.js';
 import { ImgError, UsageError } from '../../src/errors.js';
 import {
@@ -51,18 +55,40 @@ test('golden fixtures are present', () => {
   assert.ok(files.length > 0, `no fixtures in ${dir}`);
 });
 
+const differences = deliberateDifferences();
+const differencesUsed = new Set<string>();
+// What no output of img may hold raw (TAB and LF are the only controls allowed): C0, DEL, C1,
+// line/paragraph separators and format characters (bidi, zero-width, BOM).
+const RAW_CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\p{Cf}]/u;
+
 for (const file of files) {
   const { cases } = JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as { cases: GoldenCase[] };
   for (const c of cases) {
+    const key = `${file} ${c.kind} ${c.name}`;
     test(`${file.replace(/\.json$/, '')}: ${c.name}`, () => {
       if (c.error !== undefined) {
         assert.throws(() => run(c), (err: unknown) => err instanceof ImgError && err.message === c.error);
-      } else {
-        assert.equal(run(c), c.expected);
+        return;
       }
+      const out = run(c);
+      const mine = differences.get(key);
+      if (mine === undefined) {
+        assert.equal(out, c.expected);
+      } else {
+        differencesUsed.add(key);
+        assert.notEqual(mine, c.expected, `${key}: a deliberate difference that is none`);
+        assert.equal(out, mine);
+      }
+      const raw = RAW_CONTROL.exec(out);
+      assert.equal(raw, null, `${key}: raw U+${raw?.[0].codePointAt(0)?.toString(16)} in the output`);
     });
   }
 }
+
+test('every deliberate difference from cliff belongs to a golden case', () => {
+  assert.ok(differencesUsed.size > 0);
+  assert.deepEqual([...differences.keys()].filter((k) => !differencesUsed.has(k)), []);
+});
 
 test('an unknown format is a UsageError naming the allowed ones', () => {
   assert.throws(
@@ -121,4 +147,34 @@ test('dictColumn: human is osc format_dict, machine a copy of the dict', () => {
   assert.deepEqual(col.machine(), props);
   assert.notEqual(col.machine(), props);
   assert.equal(dictColumn({}).human(), '');
+});
+
+test('-f shell: variable names keep only [a-z0-9_]; a --prefix that is no name start is a UsageError', () => {
+  assert.equal(
+    renderShow(['Odd Field:x-y', 'a$(b)`c`', '1st'], ["it's", '', null], { format: 'shell' }),
+    "odd_field_x_y='it'\\''s'\na__b__c_=''\n_1st='None'\n",
+  );
+  assert.equal(renderShow(['id'], ['x'], { format: 'shell', prefix: 'img_' }), "img_id='x'\n");
+  for (const prefix of ['x;touch y;', '$(id)', '1a', 'a-b']) {
+    assert.throws(
+      () => renderShow(['id'], ['x'], { format: 'shell', prefix }),
+      (err: unknown) => err instanceof UsageError && err.message.startsWith('invalid --prefix '),
+      prefix,
+    );
+  }
+});
+
+test('visible: escapes what a terminal acts on or hides, keeps tabs and all printable text', () => {
+  const ordinary = 'Ảnh-thử 镜像 😀 tab\there "q" it\'s back\\slash nbsp\u00a0x';
+  assert.equal(visible(ordinary), ordinary);
+  assert.equal(
+    visible('a\x1b[31mb\x07\x00\x7f\x85\x9bc\r\nd\u202ee\u2066\u200b\u200d\ufeff\u061c\u00ad\u2028\u{e0041}\ud800'),
+    'a\\x1b[31mb\\x07\\x00\\x7f\\x85\\x9bc\\r\\nd\\u202ee\\u2066\\u200b\\u200d\\ufeff\\u061c\\xad\\u2028\\U000e0041\\ud800',
+  );
+  assert.equal(visible('one\ntwo\r\n', { newline: 'keep' }), 'one\ntwo\\r\n');
+});
+
+test('shellQuote: one literal word for sh, whatever the text', () => {
+  assert.equal(shellQuote(''), "''");
+  assert.equal(shellQuote("it's $(x) `y` \\ \"z\" ;"), "'it'\\''s $(x) `y` \\ \"z\" ;'");
 });
