@@ -4,16 +4,40 @@
 Every case is pushed through a tiny cliff Lister / ShowOne command (the same
 code path python-openstackclient 6.0 uses: argparse options from the installed
 formatter plugins, -c selection, --sort-column, then the formatter's
-emit_list / emit_one) and the exact text it writes to stdout is stored next to
-the input in fixtures/output/<group>.json.
+emit_list / emit_one) and the exact text it writes to stdout is stored with
+the case in fixtures/output/<group>.json.
 
 Run with Debian's interpreter (python3-cliff, python3-osc-lib installed):
 
     /usr/bin/python3 scripts/gen-output-golden.py            # fixtures
     /usr/bin/python3 scripts/gen-output-golden.py --wcwidth  # also src/output/wcwidth-tables.ts
 
-Cell encoding in the fixtures: plain JSON scalars are passed as they are;
-{"$list": [...]} is an osc ListColumn and {"$dict": {...}} an osc DictColumn.
+File format (valid JSON, laid out by write_group() so that a diff is readable):
+
+    {"generator": ..., "reference": ...,
+     "inputs": {
+      "<input>": {"columns": [...], "rows": [       <- input of list cases
+       [cell, ...],                                   one row per line
+       ...]},
+      "<input>": {"pairs": [                        <- input of show cases
+       ["field", cell],                               one field per line
+       ...]},
+      ...
+     },
+     "cases": [
+      {"name": ..., "kind": "list"|"show", "input": "<input>", "opts": {...}, "expected": "..."},
+      {"name": ..., "kind": ..., "input": ..., "head": N, "opts": {...}, "error": "...", "errorType": "..."},
+      ...
+     ]}
+
+Each input is written once per file and named by the cases that use it; each
+case is one line. "head": N means only the input's first N rows. "opts" are
+FormatOptions (src/output/), which argv_for() turns into cliff's options.
+"expected" is cliff's exact stdout; "error" / "errorType" what it raised
+instead (cliff's App would print str(error)).
+
+Cell encoding: plain JSON scalars are passed as they are; {"$list": [...]} is
+an osc ListColumn and {"$dict": {...}} an osc DictColumn.
 """
 
 import copy
@@ -34,6 +58,8 @@ logging.getLogger('cliff.lister').setLevel(logging.ERROR)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT_DIR = os.path.join(ROOT, 'fixtures', 'output')
+REFERENCE = ('cliff 4.0.0, osc-lib 2.6.2, prettytable 3.6.0, PyYAML 6.0, '
+             'Python 3.11')
 
 # ---------------------------------------------------------------- harness
 
@@ -192,14 +218,52 @@ LONG_NONASCII = ('Đây là một giá trị rất dài bằng tiếng Việt đ
 LONG_CJK = '这是一个很长的中文镜像名称用于测试表格换行和宽字符的显示宽度计算是否正确无误'
 
 
-def list_case(name, header, rows, **opts):
-    return {'name': name, 'kind': 'list', 'columns': header, 'rows': rows,
-            'opts': opts}
+class Group:
+    """One fixtures file: named inputs, each stored once, and the cases."""
+
+    def __init__(self):
+        self.inputs = {}
+        self.cases = []
+
+    def _input(self, name, value):
+        if self.inputs.setdefault(name, value) != value:
+            raise ValueError('input %r defined twice, differently' % name)
+        return name
+
+    def list(self, name, inp, head=None, **opts):
+        """A list case on input inp = (name, columns, rows)."""
+        iname, columns, rows = inp
+        self._input(iname, {'columns': columns, 'rows': rows})
+        self._case(name, 'list', iname, head, opts)
+
+    def show(self, name, inp, **opts):
+        """A show case on input inp = (name, fields, values)."""
+        iname, fields, values = inp
+        if len(fields) != len(values):
+            raise ValueError('input %r: %d fields, %d values'
+                             % (iname, len(fields), len(values)))
+        self._input(iname, {'pairs': [list(p) for p in zip(fields, values)]})
+        self._case(name, 'show', iname, None, opts)
+
+    def _case(self, name, kind, iname, head, opts):
+        case = {'name': name, 'kind': kind, 'input': iname}
+        if head is not None:
+            case['head'] = head
+        case['opts'] = opts
+        self.cases.append(case)
 
 
-def show_case(name, fields, values, **opts):
-    return {'name': name, 'kind': 'show', 'fields': fields, 'values': values,
-            'opts': opts}
+def resolve(case, inputs):
+    """The case with its input spelled out, as run_case() takes it."""
+    inp = inputs[case['input']]
+    if case['kind'] == 'list':
+        rows = inp['rows']
+        if 'head' in case:
+            rows = rows[:case['head']]
+        return {'kind': 'list', 'columns': inp['columns'], 'rows': rows,
+                'opts': case['opts']}
+    return {'kind': 'show', 'fields': [p[0] for p in inp['pairs']],
+            'values': [p[1] for p in inp['pairs']], 'opts': case['opts']}
 
 
 def tricky_rows():
@@ -220,101 +284,94 @@ PROPS = {'os_hash_algo': 'sha512', 'os_hidden': False,
          'Vietnamese': 'Ảnh', 'long': LONG_PROP,
          'quote': "it's \"q\"", 'float': 1.5, 'yes': 'yes'}
 
+# Inputs used by several groups: (name, columns or fields, rows or values).
+SEED_LIST = ('seed-list', LIST_COLS, LIST_ROWS)
+SEED_LONG = ('seed-long', LONG_COLS, LONG_ROWS)
+SEED_SHOW = ('seed-show', SHOW_FIELDS, SHOW_VALUES)
+EMPTY = ('empty', LIST_COLS, [])
+TRICKY_SHOW = ('tricky', *tricky_show())
+
 
 def groups():
     g = {}
 
     # -- list: every format on the seed data
-    cases = []
+    grp = Group()
+    tricky = ('tricky', ['#', 'Name', 'Len'], tricky_rows())
+    scalars = ('scalars', ['Int', 'Float', 'Bool', 'None', 'Str'],
+               [[1, 2.5, True, None, 'a'],
+                [-3, 1e-7, False, None, ''],
+                [10 ** 17, 1.25e-05, True, None, 'zz'],
+                [2 ** 53, 123456789.125, False, None, 'y'],
+                [0, 0.1, False, None, 'b']])
+    columns = ('columns', LIST_COLS + ['Props'],
+               [LIST_ROWS[0] + [{'$dict': PROPS}],
+                LIST_ROWS[1] + [{'$dict': {}}]])
+    long_values = ('long-values', ['Name', 'Value'],
+                   [['prop', LONG_PROP], ['word', LONG_WORD],
+                    ['vi', LONG_NONASCII], ['cjk', LONG_CJK]])
     for fmt in LIST_FORMATS:
-        cases.append(list_case('seed-list-' + fmt, LIST_COLS, LIST_ROWS,
-                               format=fmt))
-        cases.append(list_case('seed-long-' + fmt, LONG_COLS, LONG_ROWS,
-                               format=fmt))
-        cases.append(list_case('empty-' + fmt, LIST_COLS, [], format=fmt))
-        cases.append(list_case('tricky-' + fmt, ['#', 'Name', 'Len'],
-                               tricky_rows(), format=fmt))
-        cases.append(list_case('scalars-' + fmt,
-                               ['Int', 'Float', 'Bool', 'None', 'Str'],
-                               [[1, 2.5, True, None, 'a'],
-                                [-3, 1e-7, False, None, ''],
-                                [10 ** 17, 1.25e-05, True, None, 'zz'],
-                                [2 ** 53, 123456789.125, False, None, 'y'],
-                                [0, 0.1, False, None, 'b']],
-                               format=fmt))
-        cases.append(list_case('columns-' + fmt, LIST_COLS + ['Props'],
-                               [LIST_ROWS[0] + [{'$dict': PROPS}],
-                                LIST_ROWS[1] + [{'$dict': {}}]],
-                               format=fmt))
-        cases.append(list_case('long-values-' + fmt, ['Name', 'Value'],
-                               [['prop', LONG_PROP], ['word', LONG_WORD],
-                                ['vi', LONG_NONASCII], ['cjk', LONG_CJK]],
-                               format=fmt))
-    g['list-formats'] = cases
+        grp.list('seed-list-' + fmt, SEED_LIST, format=fmt)
+        grp.list('seed-long-' + fmt, SEED_LONG, format=fmt)
+        grp.list('empty-' + fmt, EMPTY, format=fmt)
+        grp.list('tricky-' + fmt, tricky, format=fmt)
+        grp.list('scalars-' + fmt, scalars, format=fmt)
+        grp.list('columns-' + fmt, columns, format=fmt)
+        grp.list('long-values-' + fmt, long_values, format=fmt)
+    g['list-formats'] = grp
 
     # -- show: every format on the seed data
-    cases = []
+    grp = Group()
+    columns = ('columns',
+               ['name', 'tags', 'properties', 'empty_props',
+                'Mixed Case-Name:x', 'size'],
+               ['img', {'$list': ['b-tag', 'a tag', 'Z', 'é']},
+                {'$dict': PROPS}, {'$dict': {}}, 'v', 42])
+    long_values = ('long-values', ['prop', 'word', 'vi', 'cjk'],
+                   [LONG_PROP, LONG_WORD, LONG_NONASCII, LONG_CJK])
     for fmt in SHOW_FORMATS:
-        cases.append(show_case('seed-show-' + fmt, SHOW_FIELDS, SHOW_VALUES,
-                               format=fmt))
-        f, v = tricky_show()
-        cases.append(show_case('tricky-' + fmt, f, v, format=fmt))
-        cases.append(show_case('columns-' + fmt,
-                               ['name', 'tags', 'properties', 'empty_props',
-                                'Mixed Case-Name:x', 'size'],
-                               ['img', {'$list': ['b-tag', 'a tag', 'Z', 'é']},
-                                {'$dict': PROPS}, {'$dict': {}}, 'v', 42],
-                               format=fmt))
-        cases.append(show_case('long-values-' + fmt,
-                               ['prop', 'word', 'vi', 'cjk'],
-                               [LONG_PROP, LONG_WORD, LONG_NONASCII, LONG_CJK],
-                               format=fmt))
-    g['show-formats'] = cases
+        grp.show('seed-show-' + fmt, SEED_SHOW, format=fmt)
+        grp.show('tricky-' + fmt, TRICKY_SHOW, format=fmt)
+        grp.show('columns-' + fmt, columns, format=fmt)
+        grp.show('long-values-' + fmt, long_values, format=fmt)
+    g['show-formats'] = grp
 
     # -- options
-    cases = []
+    grp = Group()
     for fmt in LIST_FORMATS:
-        cases.append(list_case('list-c-' + fmt, LONG_COLS, LONG_ROWS,
-                               format=fmt, columns=['Tags', 'Name', 'Size']))
+        grp.list('list-c-' + fmt, SEED_LONG,
+                 format=fmt, columns=['Tags', 'Name', 'Size'])
     for fmt in SHOW_FORMATS:
-        cases.append(show_case('show-c-' + fmt, SHOW_FIELDS, SHOW_VALUES,
-                               format=fmt,
-                               columns=['tags', 'name', 'size', 'name']))
-    cases.append(list_case('list-c-unknown', LIST_COLS, LIST_ROWS,
-                           columns=['Nope']))
-    cases.append(list_case('list-c-unknown-one', ['ID'], LIST_ROWS,
-                           columns=['Nope', 'Other']))
-    cases.append(show_case('show-c-unknown', SHOW_FIELDS, SHOW_VALUES,
-                           columns=['nope']))
-    cases.append(list_case('list-c-some-unknown', LIST_COLS, LIST_ROWS,
-                           columns=['Nope', 'Name']))
-    cases.append(list_case('json-noindent-list', LONG_COLS, LONG_ROWS,
-                           format='json', noindent=True))
-    cases.append(show_case('json-noindent-show', SHOW_FIELDS, SHOW_VALUES,
-                           format='json', noindent=True))
-    cases.append(list_case('json-noindent-empty', LIST_COLS, [],
-                           format='json', noindent=True))
-    cases.append(list_case('print-empty', LIST_COLS, [], printEmpty=True))
-    cases.append(list_case('print-empty-data', LIST_COLS, LIST_ROWS,
-                           printEmpty=True))
+        grp.show('show-c-' + fmt, SEED_SHOW,
+                 format=fmt, columns=['tags', 'name', 'size', 'name'])
+    grp.list('list-c-unknown', SEED_LIST, columns=['Nope'])
+    grp.list('list-c-unknown-one', ('seed-list-id-header', ['ID'], LIST_ROWS),
+             columns=['Nope', 'Other'])
+    grp.show('show-c-unknown', SEED_SHOW, columns=['nope'])
+    grp.list('list-c-some-unknown', SEED_LIST, columns=['Nope', 'Name'])
+    grp.list('json-noindent-list', SEED_LONG, format='json', noindent=True)
+    grp.show('json-noindent-show', SEED_SHOW, format='json', noindent=True)
+    grp.list('json-noindent-empty', EMPTY, format='json', noindent=True)
+    grp.list('print-empty', EMPTY, printEmpty=True)
+    grp.list('print-empty-data', SEED_LIST, printEmpty=True)
+    tricky_no_nul = ('tricky-no-nul', ['#', 'Name', 'Len'],
+                     [r for r in tricky_rows() if r[1] != 'nul\x00'])
     for q in ['all', 'minimal', 'none', 'nonnumeric']:
-        cases.append(list_case('csv-quote-' + q, ['#', 'Name', 'Len'],
-                               [r for r in tricky_rows() if r[1] != 'nul\x00'],
-                               format='csv', quote=q))
-        cases.append(list_case('csv-quote-long-' + q, LONG_COLS, LONG_ROWS,
-                               format='csv', quote=q))
-    cases.append(list_case('csv-none-single-empty', ['Name'], [['']],
-                           format='csv', quote='none'))
-    cases.append(list_case('csv-minimal-single-empty', ['Name'], [[''], [None]],
-                           format='csv', quote='minimal'))
-    cases.append(show_case('shell-prefix', SHOW_FIELDS, SHOW_VALUES,
-                           format='shell', prefix='img_'))
-    cases.append(show_case('shell-prefix-c', SHOW_FIELDS, SHOW_VALUES,
-                           format='shell', prefix='X', columns=['id', 'tags']))
-    g['options'] = cases
+        grp.list('csv-quote-' + q, tricky_no_nul, format='csv', quote=q)
+        grp.list('csv-quote-long-' + q, SEED_LONG, format='csv', quote=q)
+    grp.list('csv-none-single-empty', ('one-empty', ['Name'], [['']]),
+             format='csv', quote='none')
+    grp.list('csv-minimal-single-empty',
+             ('empty-and-none', ['Name'], [[''], [None]]),
+             format='csv', quote='minimal')
+    grp.show('shell-prefix', SEED_SHOW, format='shell', prefix='img_')
+    grp.show('shell-prefix-c', SEED_SHOW,
+             format='shell', prefix='X', columns=['id', 'tags'])
+    g['options'] = grp
 
     # -- sorting
-    sort_rows = [
+    grp = Group()
+    sort_input = ('sort', ['Key', 'Num', 'Name', 'Mixed', 'Tags'], [
         ['b', 2, 'Zed', None, {'$list': ['b']}],
         ['a', 10, 'alpha', 1.5, {'$list': ['a', 'c']}],
         ['c', 2, 'Beta', None, {'$list': []}],
@@ -322,98 +379,85 @@ def groups():
         ['e', 1, 'ärger', 2, {'$list': ['a', 'b']}],
         ['f', 2, '\U0001F600', 2, {'$list': ['a', 'b']}],
         ['g', 3, '\uff21', 2, {'$list': ['a', 'b']}],
-    ]
-    sort_cols = ['Key', 'Num', 'Name', 'Mixed', 'Tags']
-    cases = []
+    ])
     for cols in (['Num'], ['Name'], ['Num', 'Name'], ['Name', 'Num'],
                  ['Mixed'], ['Tags'], ['Nope'], ['Nope', 'Num'], ['Key']):
         for d in (None, 'asc', 'desc'):
             opts = {'sortColumns': cols}
             if d:
                 opts['sortDirection'] = d
-            cases.append(list_case('sort-%s-%s' % ('+'.join(cols), d or 'default'),
-                                   sort_cols, sort_rows, format='value', **opts))
-    cases.append(list_case('sort-table-c', sort_cols, sort_rows,
-                           sortColumns=['Num'], sortDirection='desc',
-                           columns=['Key', 'Name']))
+            grp.list('sort-%s-%s' % ('+'.join(cols), d or 'default'),
+                     sort_input, format='value', **opts)
+    grp.list('sort-table-c', sort_input,
+             sortColumns=['Num'], sortDirection='desc', columns=['Key', 'Name'])
     # Unsortable values: cliff logs a warning and keeps that key's order. (The
     # sorted-on column is first here: cliff's warning indexes sort_columns by
     # the *column* position, an IndexError when that is past the -c list.)
-    cases.append(list_case('sort-type-error', ['B', 'A'],
-                           [[1, 'x'], ['a', 'y'], [2, 'z']],
-                           format='value', sortColumns=['B']))
-    cases.append(list_case('sort-type-error-then-ok', ['B', 'A'],
-                           [[1, 'y'], ['a', 'x'], [2, 'z']],
-                           format='value', sortColumns=['B', 'A']))
-    cases.append(list_case('sort-mixed-int-bool', ['B', 'A'],
-                           [[1, 'x'], [True, 'y'], [0, 'z'], [False, 'w']],
-                           format='value', sortColumns=['B']))
-    cases.append(list_case('sort-dict-error', ['B', 'A'],
-                           [[{'$dict': {'a': 1}}, 'x'], [{'$dict': {}}, 'y']],
-                           format='value', sortColumns=['B']))
-    cases.append(list_case('sort-list-vs-str', ['B', 'A'],
-                           [['s', 'x'], [{'$list': ['a']}, 'y']],
-                           format='value', sortColumns=['B']))
-    cases.append(list_case('sort-empty', LIST_COLS, [], format='json',
-                           sortColumns=['Name']))
-    g['sorting'] = cases
+    grp.list('sort-type-error',
+             ('int-str', ['B', 'A'], [[1, 'x'], ['a', 'y'], [2, 'z']]),
+             format='value', sortColumns=['B'])
+    grp.list('sort-type-error-then-ok',
+             ('int-str-then-str', ['B', 'A'], [[1, 'y'], ['a', 'x'], [2, 'z']]),
+             format='value', sortColumns=['B', 'A'])
+    grp.list('sort-mixed-int-bool',
+             ('int-bool', ['B', 'A'],
+              [[1, 'x'], [True, 'y'], [0, 'z'], [False, 'w']]),
+             format='value', sortColumns=['B'])
+    grp.list('sort-dict-error',
+             ('dicts', ['B', 'A'],
+              [[{'$dict': {'a': 1}}, 'x'], [{'$dict': {}}, 'y']]),
+             format='value', sortColumns=['B'])
+    grp.list('sort-list-vs-str',
+             ('list-str', ['B', 'A'], [['s', 'x'], [{'$list': ['a']}, 'y']]),
+             format='value', sortColumns=['B'])
+    grp.list('sort-empty', EMPTY, format='json', sortColumns=['Name'])
+    g['sorting'] = grp
 
     # -- table widths
-    cases = []
+    grp = Group()
     for mw in (40, 60, 80, 1, 10):
-        cases.append(list_case('list-max-width-%d' % mw, LONG_COLS, LONG_ROWS,
-                               maxWidth=mw))
-        cases.append(show_case('show-max-width-%d' % mw, SHOW_FIELDS,
-                               SHOW_VALUES, maxWidth=mw))
-    cases.append(show_case('show-max-width-0', SHOW_FIELDS, SHOW_VALUES,
-                           maxWidth=0, env={'CLIFF_MAX_TERM_WIDTH': '50'}))
-    cases.append(show_case('show-max-width-negative', SHOW_FIELDS, SHOW_VALUES,
-                           maxWidth=-1))
-    cases.append(show_case('show-env-max-width', SHOW_FIELDS, SHOW_VALUES,
-                           env={'CLIFF_MAX_TERM_WIDTH': '50'}))
-    cases.append(show_case('show-env-max-width-overridden', SHOW_FIELDS,
-                           SHOW_VALUES, maxWidth=70,
-                           env={'CLIFF_MAX_TERM_WIDTH': '50'}))
-    cases.append(show_case('show-fit-width-tty', SHOW_FIELDS, SHOW_VALUES,
-                           fitWidth=True, terminalWidth=72))
-    cases.append(show_case('show-fit-width-no-tty', SHOW_FIELDS, SHOW_VALUES,
-                           fitWidth=True))
-    cases.append(show_case('show-env-fit-width', SHOW_FIELDS, SHOW_VALUES,
-                           terminalWidth=60, env={'CLIFF_FIT_WIDTH': '1'}))
-    cases.append(show_case('show-env-fit-width-0', SHOW_FIELDS, SHOW_VALUES,
-                           terminalWidth=60, env={'CLIFF_FIT_WIDTH': '0'}))
-    cases.append(show_case('show-tty-no-fit', SHOW_FIELDS, SHOW_VALUES,
-                           terminalWidth=60))
-    cases.append(list_case('list-fit-width-tty', LONG_COLS, LONG_ROWS,
-                           fitWidth=True, terminalWidth=100))
-    cases.append(list_case('list-fit-width-wide-tty', LONG_COLS, LONG_ROWS,
-                           fitWidth=True, terminalWidth=400))
+        grp.list('list-max-width-%d' % mw, SEED_LONG, maxWidth=mw)
+        grp.show('show-max-width-%d' % mw, SEED_SHOW, maxWidth=mw)
+    grp.show('show-max-width-0', SEED_SHOW,
+             maxWidth=0, env={'CLIFF_MAX_TERM_WIDTH': '50'})
+    grp.show('show-max-width-negative', SEED_SHOW, maxWidth=-1)
+    grp.show('show-env-max-width', SEED_SHOW,
+             env={'CLIFF_MAX_TERM_WIDTH': '50'})
+    grp.show('show-env-max-width-overridden', SEED_SHOW,
+             maxWidth=70, env={'CLIFF_MAX_TERM_WIDTH': '50'})
+    grp.show('show-fit-width-tty', SEED_SHOW, fitWidth=True, terminalWidth=72)
+    grp.show('show-fit-width-no-tty', SEED_SHOW, fitWidth=True)
+    grp.show('show-env-fit-width', SEED_SHOW,
+             terminalWidth=60, env={'CLIFF_FIT_WIDTH': '1'})
+    grp.show('show-env-fit-width-0', SEED_SHOW,
+             terminalWidth=60, env={'CLIFF_FIT_WIDTH': '0'})
+    grp.show('show-tty-no-fit', SEED_SHOW, terminalWidth=60)
+    grp.list('list-fit-width-tty', SEED_LONG, fitWidth=True, terminalWidth=100)
+    grp.list('list-fit-width-wide-tty', SEED_LONG,
+             fitWidth=True, terminalWidth=400)
+    long_values = ('long-values', ['Name', 'Value'], [
+        ['prop', LONG_PROP], ['word', LONG_WORD],
+        ['vi', LONG_NONASCII], ['cjk', LONG_CJK],
+        ['hyphen', 'a-very-long-hyphenated-name-that-'
+         'needs-breaking-at-hyphens-please'],
+        ['dashes', 'word--word---word----end and more text here'],
+        ['tabs', 'a\tb\tc\td\te\tf\tg\th\ti\tj\tk'],
+        ['mixed', 'short ' + LONG_WORD[:50] + ' tail'],
+        ['multi', 'line one is long enough to wrap '
+         'around\nline two\r\nline three']])
+    props = ('props', ['properties', 'tags'],
+             [{'$dict': PROPS}, {'$list': ['tag-%d' % i for i in range(30)]}])
     for mw in (30, 40, 50):
-        cases.append(list_case('long-values-max-width-%d' % mw,
-                               ['Name', 'Value'],
-                               [['prop', LONG_PROP], ['word', LONG_WORD],
-                                ['vi', LONG_NONASCII], ['cjk', LONG_CJK],
-                                ['hyphen', 'a-very-long-hyphenated-name-that-'
-                                 'needs-breaking-at-hyphens-please'],
-                                ['dashes', 'word--word---word----end and more'
-                                 ' text here'],
-                                ['tabs', 'a\tb\tc\td\te\tf\tg\th\ti\tj\tk'],
-                                ['mixed', 'short ' + LONG_WORD[:50] + ' tail'],
-                                ['multi', 'line one is long enough to wrap '
-                                 'around\nline two\r\nline three']]))
-        cases.append(show_case('tricky-max-width-%d' % mw, *tricky_show(),
-                               maxWidth=mw))
-        cases.append(show_case('props-max-width-%d' % mw,
-                               ['properties', 'tags'],
-                               [{'$dict': PROPS},
-                                {'$list': ['tag-%d' % i for i in range(30)]}],
-                               maxWidth=mw))
-    cases.append(list_case('print-empty-max-width', LONG_COLS, [],
-                           printEmpty=True, maxWidth=40))
-    cases.append(list_case('many-columns-narrow', ['c%d' % i for i in range(12)],
-                           [['value-%d-%s' % (i, 'x' * i) for i in range(12)]],
-                           maxWidth=50))
-    g['widths'] = cases
+        grp.list('long-values-max-width-%d' % mw, long_values)
+        grp.show('tricky-max-width-%d' % mw, TRICKY_SHOW, maxWidth=mw)
+        grp.show('props-max-width-%d' % mw, props, maxWidth=mw)
+    grp.list('print-empty-max-width', ('empty-long', LONG_COLS, []),
+             printEmpty=True, maxWidth=40)
+    grp.list('many-columns-narrow',
+             ('many-columns', ['c%d' % i for i in range(12)],
+              [['value-%d-%s' % (i, 'x' * i) for i in range(12)]]),
+             maxWidth=50)
+    g['widths'] = grp
 
     # -- nested machine values and YAML corner cases
     locations = [{'url': 'file:///var/lib/glance/images/x', 'metadata': {}},
@@ -438,16 +482,19 @@ def groups():
         'quote in long': LONG_PROP.replace('keeps', "kee'ps"),
         'empty list': [], 'empty dict': {}, 'list of lists': [[], ['a'], [[]]],
     }
-    cases = []
+    grp = Group()
     for fmt in SHOW_FORMATS:
-        cases.append(show_case('nested-' + fmt, ['properties', 'name'],
-                               [{'$dict': yaml_props}, 'x'], format=fmt))
+        grp.show('nested-' + fmt,
+                 ('nested-show', ['properties', 'name'],
+                  [{'$dict': yaml_props}, 'x']),
+                 format=fmt)
     for fmt in LIST_FORMATS:
-        cases.append(list_case('nested-' + fmt, ['Name', 'Properties'],
-                               [['a', {'$dict': yaml_props}],
-                                ['b', {'$dict': {'locations': locations}}]],
-                               format=fmt))
-    g['nested'] = cases
+        grp.list('nested-' + fmt,
+                 ('nested-list', ['Name', 'Properties'],
+                  [['a', {'$dict': yaml_props}],
+                   ['b', {'$dict': {'locations': locations}}]]),
+                 format=fmt)
+    g['nested'] = grp
 
     # -- many rows: timsort runs, merges and galloping
     rng = random.Random(20240501)
@@ -458,31 +505,32 @@ def groups():
             rng.choice([None, rng.randint(0, 5)]),
             {'$list': rng.sample(['a', 'b', 'c'], rng.randint(0, 3))},
         ])
-    cases = []
+    many = ('many', ['#', 'Name', 'Size', 'Tags'], many)
+    grp = Group()
     for cols in (['Name'], ['Size'], ['Size', 'Name'], ['Tags'], ['Tags', 'Size']):
         for d in (None, 'desc'):
             opts = {'sortColumns': cols}
             if d:
                 opts['sortDirection'] = d
-            cases.append(list_case('many-%s-%s' % ('+'.join(cols), d or 'asc'),
-                                   ['#', 'Name', 'Size', 'Tags'], many,
-                                   format='value', **opts))
-    mixed = [[rng.choice(['s', {'$list': ['a']}, 't']), i] for i in range(100)]
+            grp.list('many-%s-%s' % ('+'.join(cols), d or 'asc'), many,
+                     format='value', **opts)
+    mixed = ('mixed', ['V', '#'],
+             [[rng.choice(['s', {'$list': ['a']}, 't']), i] for i in range(100)])
     for d in (None, 'desc'):
         for n in (2, 3, 5, 10, 40, 100):
             opts = {'sortColumns': ['V']}
             if d:
                 opts['sortDirection'] = d
-            cases.append(list_case('mixed-%d-%s' % (n, d or 'asc'), ['V', '#'],
-                                   mixed[:n], format='value', **opts))
-    g['many-rows'] = cases
+            grp.list('mixed-%d-%s' % (n, d or 'asc'), mixed, head=n,
+                     format='value', **opts)
+    g['many-rows'] = grp
 
     # -- random strings through every format
     pool = (list('abcxyzABC019 ') * 6 + list('-:#\'",[]{}!&*?|>%@`\\.=~_$') +
             ['\n', '\r', '\t', '\r\n', 'é', 'Ả', '镜', '😀', '\u0301', '\x1b',
              '\xa0', '\u2028', '\u3000', '\u200d', '--', '- ', ': ', ' #',
              '---', 'yes', 'null', '12', '0x', '2020-01-02'])
-    cases = []
+    grp = Group()
     for i in range(60):
         n = rng.choice([0, 1, 2, 3, 5, 8, 13, 30, 60, 100])
         words = [''.join(rng.choice(pool) for _ in range(rng.randint(0, n)))
@@ -493,7 +541,8 @@ def groups():
             opts = {'format': fmt}
             if fmt == 'table' and i % 4 == 0:
                 opts['maxWidth'] = rng.choice([20, 30, 45])
-            cases.append(show_case('fuzz-%02d-%s' % (i, fmt), fields, words, **opts))
+            name = 'fuzz-%02d-%s' % (i, fmt)
+            grp.show(name, (name, fields, words), **opts)
         else:
             fmt = LIST_FORMATS[(i // 2) % len(LIST_FORMATS)]
             opts = {'format': fmt}
@@ -502,9 +551,53 @@ def groups():
             if fmt == 'csv':
                 opts['quote'] = rng.choice(['all', 'minimal', 'nonnumeric'])
             rows = [words, words[::-1], [w.upper() for w in words]]
-            cases.append(list_case('fuzz-%02d-%s' % (i, fmt), fields, rows, **opts))
-    g['fuzz'] = cases
+            name = 'fuzz-%02d-%s' % (i, fmt)
+            grp.list(name, (name, fields, rows), **opts)
+    g['fuzz'] = grp
     return g
+
+
+# ---------------------------------------------------------------- writer
+
+
+def _json(value):
+    return json.dumps(value, ensure_ascii=False)
+
+
+def write_group(grp):
+    """The file's text: each input once (a row or field a line), a case a line."""
+    out = ['{"generator": "scripts/gen-output-golden.py",',
+           ' "reference": %s,' % _json(REFERENCE),
+           ' "inputs": {']
+    names = list(grp.inputs)
+    for k, name in enumerate(names):
+        inp = grp.inputs[name]
+        last = k == len(names) - 1
+        if 'columns' in inp:
+            head = '  %s: {"columns": %s, "rows": [' % (_json(name),
+                                                       _json(inp['columns']))
+            items = inp['rows']
+        else:
+            head = '  %s: {"pairs": [' % _json(name)
+            items = inp['pairs']
+        end = ']}' + ('' if last else ',')
+        if not items:
+            out.append(head + end)
+            continue
+        out.append(head)
+        out.extend('   ' + _json(item) + (end if i == len(items) - 1 else ',')
+                   for i, item in enumerate(items))
+    out.append(' },')
+    out.append(' "cases": [')
+    out.extend('  ' + _json(c) + (',' if i < len(grp.cases) - 1 else '')
+               for i, c in enumerate(grp.cases))
+    out.append(' ]}')
+    text = '\n'.join(out) + '\n'
+    # The layout is ours; the content must be exactly what json.dumps says.
+    assert json.loads(text) == {'generator': 'scripts/gen-output-golden.py',
+                                'reference': REFERENCE,
+                                'inputs': grp.inputs, 'cases': grp.cases}
+    return text
 
 
 # ---------------------------------------------------------------- wcwidth
@@ -554,18 +647,14 @@ def main():
         write_wcwidth_tables()
     os.makedirs(OUT_DIR, exist_ok=True)
     total = 0
-    for group, cases in groups().items():
-        for case in cases:
-            case.update(run_case(case))
+    for group, grp in groups().items():
+        for case in grp.cases:
+            case.update(run_case(resolve(case, grp.inputs)))
         path = os.path.join(OUT_DIR, group + '.json')
         with open(path, 'w', encoding='utf-8') as f:
-            json.dump({'generator': 'scripts/gen-output-golden.py',
-                       'reference': 'cliff 4.0.0, osc-lib 2.6.2, prettytable '
-                                    '3.6.0, PyYAML 6.0, Python 3.11',
-                       'cases': cases}, f, indent=1, ensure_ascii=False)
-            f.write('\n')
-        total += len(cases)
-        print('wrote %s (%d cases)' % (path, len(cases)))
+            f.write(write_group(grp))
+        total += len(grp.cases)
+        print('wrote %s (%d cases)' % (path, len(grp.cases)))
     print('%d cases' % total)
 
 
