@@ -228,7 +228,8 @@ describe('every command and option', { timeout: 240_000 }, () => {
       assert.equal(noindent.stdout, `{"id": "${fixedId}", "tags": ${JSON.stringify(j.tags).replace(/","/g, '", "')}}\n`);
       assert.equal(yaml.stdout, `min_ram: 128\nname: ${N.pub}\nprotected: false\n`);
       assert.equal(value.stdout, `${N.pub}\nactive\n`);
-      assert.equal(shell.stdout, `img_id="${fixedId}"\nimg_min_disk="1"\nimg_status="active"\n`);
+      // Single-quoted, unlike the openstack client's double quotes: safe to eval (README, Reliability and security).
+      assert.equal(shell.stdout, `img_id='${fixedId}'\nimg_min_disk='1'\nimg_status='active'\n`);
       assert.deepEqual(tableRows(cols.stdout), [['Field', 'Value'], ['id', fixedId], ['visibility', 'public']]);
       for (const l of narrow.stdout.split('\n').filter(Boolean)) assert.ok(l.length <= 50, `--max-width 50: ${l}`);
       assert.ok(narrow.stdout.split('\n').length > 22, 'long values wrapped onto more lines');

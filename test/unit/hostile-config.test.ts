@@ -264,7 +264,7 @@ describe('endpoint URLs (issue #10)', () => {
     assert.equal(r.code, 0, show(r));
     assert.equal(r.stdout, 'cirros\n');
     assert.ok(!r.stderr.includes('Url-Pw-2') && !r.stderr.includes('admin:'), r.stderr);
-    assert.ok(r.stderr.includes(`REQ: curl -g -i -X POST ${cloud.authUrl.replace('http://', 'http://***@')}/auth/tokens`), r.stderr);
+    assert.ok(r.stderr.includes(`REQ: curl -g -i -X 'POST' '${cloud.authUrl.replace('http://', 'http://***@')}/auth/tokens'`), r.stderr);
     assert.equal(tokenPosts(reqs).length, 1);
     for (const [url, want] of [
       [cloud.authUrl.replace('http://', 'http://admin:Url-Pw-2@').replace('/v3', '/v2.0'), /is an Identity v2 URL/],
@@ -283,12 +283,12 @@ describe('endpoint URLs (issue #10)', () => {
     assert.equal(a.code, 0, show(a));
     assert.equal(a.stdout, 'cirros\n');
     assert.ok(!a.stderr.includes('Img-Pw-3'), a.stderr);
-    assert.ok(a.stderr.includes(`REQ: curl -g -i -X GET ${cloud.imageEndpoint().replace('http://', 'http://***@')}/v2/images`), a.stderr);
+    assert.ok(a.stderr.includes(`REQ: curl -g -i -X 'GET' '${cloud.imageEndpoint().replace('http://', 'http://***@')}/v2/images`), a.stderr);
 
     catalogUrl = `${hostile.url.replace('http://', 'http://cat:Cat-Pw-4@')}/image`;
     const b = await runImg(['--debug', 'list'], { env: hostileEnv() });
     assert.equal(b.code, 0, show(b));
     assert.ok(!b.stderr.includes('Cat-Pw-4'), b.stderr);
-    assert.ok(b.stderr.includes(`REQ: curl -g -i -X GET ${hostile.url.replace('http://', 'http://***@')}/image/v2/images`), b.stderr);
+    assert.ok(b.stderr.includes(`REQ: curl -g -i -X 'GET' '${hostile.url.replace('http://', 'http://***@')}/image/v2/images`), b.stderr);
   });
 });
