@@ -5,7 +5,8 @@
  */
 import path from 'node:path';
 import { ConfigError } from '../errors.js';
-import { isDict, loadFirst, type Candidate, type Dict, type Found, shown, type Warn, xdgConfigHome } from './files.js';
+import { isDict, type Dict } from '../util/is-dict.js';
+import { loadFirst, type Candidate, type Found, shown, type Warn, xdgConfigHome } from './files.js';
 
 export interface CloudsSearch {
   cwd: string;

@@ -27,9 +27,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Loader, Loaders } from 'cosmiconfig';
 import { ConfigError } from '../errors.js';
-
-/** A plain JSON/YAML mapping. */
-export type Dict = Record<string, unknown>;
+import { isDict } from '../util/is-dict.js';
 
 /**
  * A value quoted for an error message: JSON string syntax, so control
@@ -38,10 +36,6 @@ export type Dict = Record<string, unknown>;
  */
 export function shown(v: unknown): string {
   return JSON.stringify(String(v));
-}
-
-export function isDict(v: unknown): v is Dict {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /** Line/column (1-based) of a character offset, for messages that must not quote content. */

@@ -4,7 +4,8 @@
  */
 import path from 'node:path';
 import { ConfigError } from '../errors.js';
-import { isDict, loadFirst, shown, xdgConfigHome, type Candidate, type Warn } from './files.js';
+import { isDict } from '../util/is-dict.js';
+import { loadFirst, shown, xdgConfigHome, type Candidate, type Warn } from './files.js';
 import type { ImgSettings } from './types.js';
 
 /** Per-directory names, in cosmiconfig's default order minus package.json and every JS/TS variant. */

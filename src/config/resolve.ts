@@ -23,7 +23,8 @@ import path from 'node:path';
 import { ConfigError, UsageError } from '../errors.js';
 import { OS_FLAGS, type FlagName } from './flags.js';
 import { loadClouds, normalizeKeys, mergeDicts, type CloudsData } from './clouds.js';
-import { isDict, type Dict, shown, type Warn } from './files.js';
+import { isDict, type Dict } from '../util/is-dict.js';
+import { shown, type Warn } from './files.js';
 import type { AuthSettings, AuthType, CloudConfig, Interface } from './types.js';
 
 export type { FlagName, OsFlag } from './flags.js';
