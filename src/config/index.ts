@@ -9,4 +9,5 @@ export {
   type FlagName,
   type OsFlag,
 } from './resolve.js';
+export { interfaceOf } from './interface.js';
 export type { AuthSettings, AuthType, CloudConfig, ImgSettings, Interface } from './types.js';

@@ -22,6 +22,7 @@
 import path from 'node:path';
 import { ConfigError, UsageError } from '../errors.js';
 import { OS_FLAGS, type FlagName } from './flags.js';
+import { interfaceOf } from './interface.js';
 import { loadClouds, normalizeKeys, mergeDicts, type CloudsData } from './clouds.js';
 import { isDict, type Dict } from '../util/is-dict.js';
 import { shown, type Warn } from './files.js';
@@ -146,12 +147,6 @@ const AUTH_TYPES = new Map<string, AuthType>([
   ['token', 'token'],
   ['v3token', 'token'],
   ['v3applicationcredential', 'v3applicationcredential'],
-]);
-
-// keystoneauth1 access/service_catalog.py accepts the v2 `publicURL` spellings too.
-const INTERFACES = new Map<string, Interface>([
-  ['public', 'public'], ['internal', 'internal'], ['admin', 'admin'],
-  ['publicURL', 'public'], ['internalURL', 'internal'], ['adminURL', 'admin'],
 ]);
 
 /** osc_lib/shell.py DEFAULT_DOMAIN. */
@@ -459,7 +454,7 @@ export async function resolveCloudConfig(input: ConfigInput): Promise<CloudConfi
   let iface: Interface = 'public';
   if (m.interface) {
     const v = String(m.interface.value);
-    iface = INTERFACES.get(v) ?? fail(m.interface.source, `Invalid interface ${shown(v)} (from ${m.interface.source.label}): ` +
+    iface = interfaceOf(v) ?? fail(m.interface.source, `Invalid interface ${shown(v)} (from ${m.interface.source.label}): ` +
       'use public, internal or admin (publicURL, internalURL and adminURL are accepted too)');
   }
   // osc accepts only "3" for v3 behaviour (client_config.py compares identity_api_version == '3').
