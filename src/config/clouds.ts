@@ -6,7 +6,10 @@
 import path from 'node:path';
 import { ConfigError } from '../errors.js';
 import { isDict, type Dict } from '../util/is-dict.js';
-import { loadFirst, type Candidate, type Found, shown, type Warn, xdgConfigHome } from './files.js';
+import { loadFirst, type Found, type Warn } from './load-first.js';
+import { shown } from './shown.js';
+import type { Candidate } from './trusted-file.js';
+import { xdgConfigHome } from './xdg.js';
 
 export interface CloudsSearch {
   cwd: string;
@@ -54,7 +57,7 @@ export function searchDirs(s: CloudsSearch): string[] {
  * openstacksdk builds CONFIG_FILES), after `explicit` (OS_CLIENT_CONFIG_FILE
  * or OS_CLIENT_SECURE_FILE, relative to cwd) when set. An empty file still
  * wins, as in openstacksdk. Files in `s.cwd` are held to the stricter rule of
- * the working directory (files.ts `untrustedReason`); a skipped file is told
+ * the working directory (trusted-file.ts `untrustedReason`); a skipped file is told
  * to `s.warn` and the search goes on.
  */
 function findFirst(base: string, explicit: string | undefined, dirs: string[], s: CloudsSearch): Promise<Found | undefined> {

@@ -25,7 +25,8 @@ import { OS_FLAGS, type FlagName } from './flags.js';
 import { interfaceOf } from './interface.js';
 import { loadClouds, normalizeKeys, mergeDicts, type CloudsData } from './clouds.js';
 import { isDict, type Dict } from '../util/is-dict.js';
-import { shown, type Warn } from './files.js';
+import type { Warn } from './load-first.js';
+import { shown } from './shown.js';
 import type { AuthSettings, AuthType, CloudConfig, Interface } from './types.js';
 
 export type { FlagName, OsFlag } from './flags.js';
