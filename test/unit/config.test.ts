@@ -12,7 +12,7 @@ import {
   resolveCloudConfig,
   validateForAuth,
   type ConfigInput,
-} from '../../src/config/resolve.js';
+} from '../../src/config/index.js';
 import type { CloudConfig } from '../../src/config/types.js';
 import { FIXTURES } from '../helpers/paths.js';
 
