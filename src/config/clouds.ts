@@ -11,7 +11,7 @@ import { shown } from './shown.js';
 import type { Candidate } from './trusted-file.js';
 import { xdgConfigHome } from './xdg.js';
 
-export interface CloudsSearch {
+interface CloudsSearch {
   cwd: string;
   homeDir: string;
   env: Record<string, string | undefined>;
@@ -48,7 +48,7 @@ function configDirs(s: CloudsSearch): string[] {
 }
 
 /** openstacksdk's CONFIG_SEARCH_PATH: cwd, then {@link configDirs}, each once. */
-export function searchDirs(s: CloudsSearch): string[] {
+function searchDirs(s: CloudsSearch): string[] {
   return [...new Set([s.cwd, ...configDirs(s)])];
 }
 

@@ -7,7 +7,7 @@ import type { ConfigInput } from './resolve.js';
 import { shown } from './shown.js';
 
 /** The chosen cloud; `name` and `where` (for messages) only when one of clouds.yaml was chosen. */
-export interface PickedCloud {
+interface PickedCloud {
   name?: string;
   cloud: Dict;
   where?: string;
