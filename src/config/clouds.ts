@@ -9,7 +9,7 @@ import { isDict, type Dict } from '../util/is-dict.js';
 import { loadFirst, type Found, type Warn } from './load-first.js';
 import { shown } from './shown.js';
 import type { Candidate } from './trusted-file.js';
-import { xdgConfigHome } from './xdg.js';
+import { xdgConfigDirs, xdgConfigHome } from './xdg.js';
 
 interface CloudsSearch {
   cwd: string;
@@ -35,15 +35,12 @@ export interface CloudsData {
  * user config dir ($XDG_CONFIG_HOME/openstack), ~/.config/openstack, appdirs'
  * site config dir ($XDG_CONFIG_DIRS entries or /etc/xdg, + /openstack),
  * /etc/openstack. Relative XDG_CONFIG_HOME / XDG_CONFIG_DIRS entries are
- * ignored, as the XDG Base Directory specification says.
+ * ignored (see xdg.ts).
  */
 function configDirs(s: CloudsSearch): string[] {
   const userDir = path.join(s.homeDir, '.config', 'openstack');
   const xdgHome = path.join(xdgConfigHome(s.env, s.homeDir), 'openstack');
-  const xdgDirs = (s.env['XDG_CONFIG_DIRS'] || '/etc/xdg')
-    .split(':')
-    .filter((d) => path.isAbsolute(d))
-    .map((d) => path.join(d, 'openstack'));
+  const xdgDirs = xdgConfigDirs(s.env).map((d) => path.join(d, 'openstack'));
   return [xdgHome, userDir, ...xdgDirs, s.systemConfigDir];
 }
 
