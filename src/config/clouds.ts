@@ -5,9 +5,13 @@
  */
 import path from 'node:path';
 import { ConfigError } from '../errors.js';
-import { isDict, loadFirst, type Candidate, type Dict, type Found, shown, type Warn, xdgConfigHome } from './files.js';
+import { isDict, type Dict } from '../util/is-dict.js';
+import { loadFirst, type Found, type Warn } from './load-first.js';
+import { shown } from './shown.js';
+import type { Candidate } from './trusted-file.js';
+import { xdgConfigDirs, xdgConfigHome } from './xdg.js';
 
-export interface CloudsSearch {
+interface CloudsSearch {
   cwd: string;
   homeDir: string;
   env: Record<string, string | undefined>;
@@ -31,20 +35,17 @@ export interface CloudsData {
  * user config dir ($XDG_CONFIG_HOME/openstack), ~/.config/openstack, appdirs'
  * site config dir ($XDG_CONFIG_DIRS entries or /etc/xdg, + /openstack),
  * /etc/openstack. Relative XDG_CONFIG_HOME / XDG_CONFIG_DIRS entries are
- * ignored, as the XDG Base Directory specification says.
+ * ignored (see xdg.ts).
  */
 function configDirs(s: CloudsSearch): string[] {
   const userDir = path.join(s.homeDir, '.config', 'openstack');
   const xdgHome = path.join(xdgConfigHome(s.env, s.homeDir), 'openstack');
-  const xdgDirs = (s.env['XDG_CONFIG_DIRS'] || '/etc/xdg')
-    .split(':')
-    .filter((d) => path.isAbsolute(d))
-    .map((d) => path.join(d, 'openstack'));
+  const xdgDirs = xdgConfigDirs(s.env).map((d) => path.join(d, 'openstack'));
   return [xdgHome, userDir, ...xdgDirs, s.systemConfigDir];
 }
 
 /** openstacksdk's CONFIG_SEARCH_PATH: cwd, then {@link configDirs}, each once. */
-export function searchDirs(s: CloudsSearch): string[] {
+function searchDirs(s: CloudsSearch): string[] {
   return [...new Set([s.cwd, ...configDirs(s)])];
 }
 
@@ -53,7 +54,7 @@ export function searchDirs(s: CloudsSearch): string[] {
  * openstacksdk builds CONFIG_FILES), after `explicit` (OS_CLIENT_CONFIG_FILE
  * or OS_CLIENT_SECURE_FILE, relative to cwd) when set. An empty file still
  * wins, as in openstacksdk. Files in `s.cwd` are held to the stricter rule of
- * the working directory (files.ts `untrustedReason`); a skipped file is told
+ * the working directory (trusted-file.ts `untrustedReason`); a skipped file is told
  * to `s.warn` and the search goes on.
  */
 function findFirst(base: string, explicit: string | undefined, dirs: string[], s: CloudsSearch): Promise<Found | undefined> {

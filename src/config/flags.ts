@@ -37,7 +37,7 @@ export type FlagName =
   | 'insecure'
   | 'osImageUrl';
 
-export interface OsFlag {
+interface OsFlag {
   /** commander flag spec, e.g. `--os-auth-url <url>`. */
   flag: string;
   /** Environment variables read when the flag is absent, first non-empty wins. */

@@ -4,7 +4,11 @@
  */
 import path from 'node:path';
 import { ConfigError } from '../errors.js';
-import { isDict, loadFirst, shown, xdgConfigHome, type Candidate, type Warn } from './files.js';
+import { isDict } from '../util/is-dict.js';
+import { loadFirst, type Warn } from './load-first.js';
+import { shown } from './shown.js';
+import type { Candidate } from './trusted-file.js';
+import { xdgConfigHome } from './xdg.js';
 import type { ImgSettings } from './types.js';
 
 /** Per-directory names, in cosmiconfig's default order minus package.json and every JS/TS variant. */
@@ -57,7 +61,7 @@ function validate(data: unknown, filepath: string): ImgSettings {
  * Never the parents of `cwd`: a directory above the working directory (/tmp,
  * a shared project tree) is often writable by others, and a settings file
  * there could pick the cloud img sends credentials to. A file that someone
- * else could have planted or changed (see files.ts `untrustedReason`; in
+ * else could have planted or changed (see trusted-file.ts `untrustedReason`; in
  * `cwd` both the directory and the file must be the user's own and not
  * writable by group or others) is skipped, and `warn` names it.
  *
@@ -69,7 +73,7 @@ function validate(data: unknown, filepath: string): ImgSettings {
  *
  * @returns the settings with `configFile` set, or `{}` when no file exists.
  * @throws ConfigError naming the file for unparsable content, unknown keys or
- *   wrong types, or a document too deep or too large (files.ts `checkBounds`).
+ *   wrong types, or a document too deep or too large (bounded-parse.ts `checkBounds`).
  */
 export async function loadImgSettings(
   cwd: string,

@@ -1,12 +1,7 @@
-/** Configuration: --os-* flags, OS_* variables and clouds.yaml resolved into a CloudConfig, and img settings. */
-export {
-  OS_FLAGS,
-  loadImgSettings,
-  needsPassword,
-  resolveCloudConfig,
-  validateForAuth,
-  type ConfigInput,
-  type FlagName,
-  type OsFlag,
-} from './resolve.js';
-export type { AuthSettings, AuthType, CloudConfig, ImgSettings, Interface } from './types.js';
+/** The config layer's public face: what the rest of img (and the tests) may import from src/config. */
+export { loadImgSettings } from './img-settings.js';
+export { OS_FLAGS } from './flags.js';
+export { interfaceOf } from './interface.js';
+export { resolveCloudConfig, type ConfigInput } from './resolve.js';
+export { needsPassword, validateForAuth } from './validate.js';
+export type { AuthSettings, CloudConfig, ImgSettings, Interface } from './types.js';

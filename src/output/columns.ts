@@ -6,7 +6,8 @@
  * json/yaml — and, as in cliff 4.0.0, `str(machine())` for value, csv and
  * shell (so tags print as `['a', 'b']` there).
  */
-import { compareStr, isPlainObject, pyStr } from './python.js';
+import { compareStr, pyStr } from './python.js';
+import { isDict as isPlainObject } from '../util/is-dict.js';
 
 /** A cell whose human and machine-readable forms differ. */
 export interface Formattable {

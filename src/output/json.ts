@@ -4,7 +4,8 @@
  * machine() value.
  */
 import { machineValue, type Cell } from './columns.js';
-import { floatRepr, isInt, isPlainObject } from './python.js';
+import { floatRepr, isInt } from './python.js';
+import { isDict as isPlainObject } from '../util/is-dict.js';
 
 const ESCAPES: Record<string, string> = {
   '"': '\\"', '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\b': '\\b', '\f': '\\f',

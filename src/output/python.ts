@@ -8,6 +8,7 @@
  * integer is treated as a Python int, any other number as a float: glance
  * never sends floats like `2.0`, so nothing is lost in practice.
  */
+import { isDict as isPlainObject } from '../util/is-dict.js';
 
 /** Python's `len()`: counts code points, not UTF-16 units. */
 export function cpLength(s: string): number {
@@ -122,10 +123,6 @@ export function pyStr(value: unknown): string {
 export function tupleRepr(items: readonly string[]): string {
   const inner = items.map(strRepr).join(', ');
   return items.length === 1 ? `(${inner},)` : `(${inner})`;
-}
-
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** Python's TypeError for `<` between values that have no order. */

@@ -11,7 +11,8 @@
  * (never chosen with default_flow_style=False).
  */
 import { machineValue, type Cell } from './columns.js';
-import { compareStr, floatRepr, isInt, isPlainObject } from './python.js';
+import { compareStr, floatRepr, isInt } from './python.js';
+import { isDict as isPlainObject } from '../util/is-dict.js';
 import { record } from './json.js';
 
 type Tag = 'str' | 'int' | 'float' | 'bool' | 'null';

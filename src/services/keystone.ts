@@ -1,5 +1,5 @@
 import { ApiError, AuthError, ConfigError, UnauthorizedError } from '../errors.js';
-import type { AuthSettings, Interface } from '../config/types.js';
+import { interfaceOf, type AuthSettings, type Interface } from '../config/index.js';
 import type { AuthProvider, HttpSession } from '../http/session.js';
 import { redactUrl } from '../http/redact.js';
 import { header, readJsonBody } from '../http/session.js';
@@ -188,15 +188,6 @@ export class KeystoneClient {
   }
 }
 
-const INTERFACE_ALIASES: Record<string, Interface> = {
-  public: 'public',
-  publicURL: 'public',
-  internal: 'internal',
-  internalURL: 'internal',
-  admin: 'admin',
-  adminURL: 'admin',
-};
-
 /**
  * URL of the `type` service in the catalog for an interface and, when given,
  * a region (matched against `region_id` and the older `region`). Errors say
@@ -224,7 +215,7 @@ export function findEndpoint(
       `No '${want.type}' endpoint in region '${want.region}' (OS_REGION_NAME / --os-region-name); the catalog has: ${regions.join(', ')}`,
     );
   }
-  const match = inRegion.find((e) => INTERFACE_ALIASES[e.interface] === want.interface);
+  const match = inRegion.find((e) => interfaceOf(e.interface) === want.interface);
   if (!match) {
     const ifaces = [...new Set(inRegion.map((e) => e.interface))].sort();
     throw new ConfigError(

@@ -12,7 +12,7 @@ import {
   resolveCloudConfig,
   validateForAuth,
   type ConfigInput,
-} from '../../src/config/resolve.js';
+} from '../../src/config/index.js';
 import type { CloudConfig } from '../../src/config/types.js';
 import { FIXTURES } from '../helpers/paths.js';
 
@@ -910,7 +910,7 @@ describe('only files the user controls are read (issue #10)', () => {
     requireRoot();
     const { cwd, root } = sandbox({ 'home/work/clouds.yaml': ONE, 'etc/openstack/clouds.yaml': ONE });
     const system = path.join(root, 'etc', 'openstack', 'clouds.yaml');
-    const { untrustedReason } = await import('../../src/config/files.js');
+    const { untrustedReason } = await import('../../src/config/trusted-file.js');
     assert.equal(untrustedReason({ filepath: path.join(cwd, 'clouds.yaml'), cwd }), undefined);
     assert.equal(untrustedReason({ filepath: system }), undefined);
     fs.chownSync(system, NOBODY, NOBODY);
