@@ -7,7 +7,7 @@
  * shell (so tags print as `['a', 'b']` there).
  */
 import { compareStr, pyStr } from './python.js';
-import { isDict as isPlainObject } from '../util/is-dict.js';
+import { isDict } from '../util/is-dict.js';
 
 /** A cell whose human and machine-readable forms differ. */
 export interface Formattable {
@@ -80,7 +80,7 @@ function formatDict(data: Record<string, unknown>, prefix?: string): string {
   for (const key of Object.keys(data).sort(compareStr)) {
     const keyStr = prefix ? `${prefix}.${key}` : key;
     const value = data[key];
-    if (isPlainObject(value)) output += `${formatDict(value, keyStr)}, `;
+    if (isDict(value)) output += `${formatDict(value, keyStr)}, `;
     else if (value !== null && value !== undefined) output += `${keyStr}='${pyStr(value)}', `;
     else output += `${keyStr}=, `;
   }

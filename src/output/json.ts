@@ -5,7 +5,7 @@
  */
 import { machineValue, type Cell } from './columns.js';
 import { floatRepr, isInt } from './python.js';
-import { isDict as isPlainObject } from '../util/is-dict.js';
+import { isDict } from '../util/is-dict.js';
 
 const ESCAPES: Record<string, string> = {
   '"': '\\"', '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\b': '\\b', '\f': '\\f',
@@ -37,7 +37,7 @@ export function dumps(value: unknown, indent: number | null, level = 0): string 
   const isList = Array.isArray(value);
   const items = isList
     ? value.map((v) => dumps(v, indent, level + 1))
-    : isPlainObject(value)
+    : isDict(value)
       ? Object.entries(value).map(([k, v]) => `${encodeString(k)}: ${dumps(v, indent, level + 1)}`)
       : [encodeString(String(value))];
   const [open, close] = isList ? ['[', ']'] : ['{', '}'];

@@ -8,7 +8,7 @@
  * integer is treated as a Python int, any other number as a float: glance
  * never sends floats like `2.0`, so nothing is lost in practice.
  */
-import { isDict as isPlainObject } from '../util/is-dict.js';
+import { isDict } from '../util/is-dict.js';
 
 /** Python's `len()`: counts code points, not UTF-16 units. */
 export function cpLength(s: string): number {
@@ -101,7 +101,7 @@ function hex(n: number, width: number): string {
 export function pyRepr(value: unknown): string {
   if (typeof value === 'string') return strRepr(value);
   if (Array.isArray(value)) return `[${value.map(pyRepr).join(', ')}]`;
-  if (isPlainObject(value)) {
+  if (isDict(value)) {
     const items = Object.entries(value).map(([k, v]) => `${strRepr(k)}: ${pyRepr(v)}`);
     return `{${items.join(', ')}}`;
   }
@@ -115,7 +115,7 @@ export function pyStr(value: unknown): string {
   if (typeof value === 'boolean') return value ? 'True' : 'False';
   if (typeof value === 'number') return numberStr(value);
   if (typeof value === 'bigint') return value.toString();
-  if (Array.isArray(value) || isPlainObject(value)) return pyRepr(value);
+  if (Array.isArray(value) || isDict(value)) return pyRepr(value);
   return String(value);
 }
 
@@ -141,7 +141,7 @@ export function pyEq(a: unknown, b: unknown): boolean {
   if (Array.isArray(a) && Array.isArray(b)) {
     return a.length === b.length && a.every((x, i) => pyEq(x, b[i]));
   }
-  if (isPlainObject(a) && isPlainObject(b)) {
+  if (isDict(a) && isDict(b)) {
     const ka = Object.keys(a);
     return ka.length === Object.keys(b).length && ka.every((k) => k in b && pyEq(a[k], b[k]));
   }

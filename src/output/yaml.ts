@@ -12,7 +12,7 @@
  */
 import { machineValue, type Cell } from './columns.js';
 import { compareStr, floatRepr, isInt } from './python.js';
-import { isDict as isPlainObject } from '../util/is-dict.js';
+import { isDict } from '../util/is-dict.js';
 import { record } from './json.js';
 
 type Tag = 'str' | 'int' | 'float' | 'bool' | 'null';
@@ -41,7 +41,7 @@ function represent(value: unknown): Node {
       : { kind: 'scalar', tag: 'float', value: floatText(value) };
   }
   if (Array.isArray(value)) return { kind: 'seq', items: value.map(represent) };
-  if (isPlainObject(value)) {
+  if (isDict(value)) {
     const keys = Object.keys(value).sort(compareStr);
     return { kind: 'map', pairs: keys.map((k) => [represent(k), represent(value[k])]) };
   }
