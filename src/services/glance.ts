@@ -186,7 +186,7 @@ export class ImagesApi {
       try {
         return await this.get(ref, signal);
       } catch (err) {
-        if (err instanceof ResourceNotFoundError) throw new NotFoundError(`No Image found for ${ref} (a UUID is looked up only as an image ID)`, { cause: err });
+        if (err instanceof ResourceNotFoundError) throw new NotFoundError(`No Image found for ${ref}`, { cause: err });
         throw err;
       }
     }

@@ -501,7 +501,7 @@ describe('every command and option', { timeout: 240_000 }, () => {
         ok(r, what);
         assert.deepEqual(lines(r), expected, what);
       }
-      assert.match(internal.stderr, new RegExp(`REQ: curl .*-X GET http://127\\.0\\.0\\.1:${GLANCE_PORT}/v2/images\\?`));
+      assert.match(internal.stderr, new RegExp(`REQ: curl .*-X 'GET' 'http://127\\.0\\.0\\.1:${GLANCE_PORT}/v2/images\\?`));
     });
 
     test('flags instead of variables: --os-auth-url, --os-username, --os-project-name, IDs instead of names', async () => {
@@ -615,7 +615,7 @@ describe('every command and option', { timeout: 240_000 }, () => {
     test('--debug shows requests with secrets redacted', async () => {
       const r = await img('admin', ['--debug', '--no-token-cache', 'show', N.pub, '-f', 'value', '-c', 'id']);
       ok(r);
-      assert.match(r.stderr, new RegExp(`REQ: curl .*-X POST http://127\\.0\\.0\\.1:${KEYSTONE_PORT}/v3/auth/tokens`));
+      assert.match(r.stderr, new RegExp(`REQ: curl .*-X 'POST' 'http://127\\.0\\.0\\.1:${KEYSTONE_PORT}/v3/auth/tokens'`));
       assert.ok(!r.stderr.includes(rc()['OS_PASSWORD'] as string), 'no password');
       assert.ok(!r.stderr.includes(admin.token), 'no token');
       assert.match(r.stderr, /x-auth-token: \{SHA256\}[0-9a-f]{64}/);

@@ -43,9 +43,9 @@ describe(`img list over ${COUNT} images`, { timeout: 240_000 }, () => {
   test('--debug shows two GET /v2/images requests: limit=1000, then the marker of the last image', async () => {
     const r = await img('admin', ['--debug', 'list', '--tag', TAG, '-f', 'value', '-c', 'Name']);
     assert.equal(r.code, 0, describeRun(r));
-    const gets = r.stderr.split('\n').filter((l) => /^REQ: .*-X GET \S*\/v2\/images\?/.test(l));
+    const gets = r.stderr.split('\n').filter((l) => /^REQ: .*-X 'GET' '[^']*\/v2\/images\?/.test(l));
     assert.equal(gets.length, 2, gets.join('\n'));
-    const url = (l: string) => new URL(/-X GET (\S+)/.exec(l)?.[1] ?? '');
+    const url = (l: string) => new URL(/-X 'GET' '([^']+)'/.exec(l)?.[1] ?? '');
     const [first, second] = gets.map(url);
     assert.equal(first?.searchParams.get('limit'), '1000');
     assert.equal(first?.searchParams.get('marker'), null);
@@ -61,9 +61,9 @@ describe(`img list over ${COUNT} images`, { timeout: 240_000 }, () => {
     const r = await img('admin', ['--debug', 'list', '--tag', TAG, '--limit', '10', '-f', 'value', '-c', 'ID']);
     assert.equal(r.code, 0, describeRun(r));
     assert.equal(r.stdout.split('\n').filter(Boolean).length, 10);
-    const gets = r.stderr.split('\n').filter((l) => /^REQ: .*-X GET \S*\/v2\/images\?/.test(l));
+    const gets = r.stderr.split('\n').filter((l) => /^REQ: .*-X 'GET' '[^']*\/v2\/images\?/.test(l));
     assert.equal(gets.length, 1);
-    assert.match(gets[0] ?? '', /limit=10(&|\s|$)/);
+    assert.match(gets[0] ?? '', /limit=10(&|'|\s|$)/);
   });
 
   test('the same listing as openstack image list --tag T (byte for byte)', async () => {

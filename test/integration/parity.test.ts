@@ -98,6 +98,11 @@ const SHOW_SAME_BYTES: Record<string, string[]> = {
   osc: ['table', 'yaml'],
 };
 
+/** cliff's `-f shell` lines (`k="v"`, only `"` escaped) as img writes them: `k='v'`, `'` as `'\\''`. */
+function oscShellAsImg(text: string): string {
+  return text.replace(/^([a-z0-9_]+)="(.*)"$/gm, (_m, k: string, v: string) => `${k}='${v.replace(/\\"/g, '"').replace(/'/g, "'\\''")}'`);
+}
+
 interface Pair {
   img: ImgResult;
   osc: OscResult;
@@ -324,7 +329,9 @@ describe('parity with openstack image list/show', { timeout: 300_000 }, () => {
         // the tags sit inside a Python list repr (value, shell) or a YAML list.
         const manyTags = key !== undefined && tagCount(ids[key] as string) > 1;
         if (manyTags && format !== 'json' && format !== 'table' && format !== undefined) continue;
-        const same = manyTags && format === 'json' ? sortedTags(i.stdout) === sortedTags(o.stdout) : i.stdout === o.stdout;
+        // -f shell: img single-quotes values (safe to eval), cliff double-quotes them; same values.
+        const want = format === 'shell' ? oscShellAsImg(o.stdout) : o.stdout;
+        const same = manyTags && format === 'json' ? sortedTags(i.stdout) === sortedTags(o.stdout) : i.stdout === want;
         if (i.code !== 0 || o.code !== 0 || !same || i.stderr !== '') {
           failures.push(`img show ${args}\n--- img (exit ${i.code}) ---\n${i.stdout}${i.stderr}\n--- openstack (exit ${o.code}) ---\n${o.stdout}${o.stderr}`);
         }

@@ -63,7 +63,7 @@ describe('img show', () => {
     const uuidName = await img(cloud, ['show', 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee', '-f', 'value', '-c', 'id']);
     assert.equal(uuidName.code, 4, uuidName.stderr);
     assert.equal(uuidName.stdout, '');
-    assert.equal(uuidName.stderr, 'img: No Image found for aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee (a UUID is looked up only as an image ID)\n');
+    assert.equal(uuidName.stderr, 'img: No Image found for aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee\n');
     assert.deepEqual(sent(uuidName), ['GET /v2/images/aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee']);
     const hidden = await img(cloud, ['show', 'secret-hidden', '-f', 'value', '-c', 'id']);
     assert.equal(hidden.stderr, '');
