@@ -42,16 +42,19 @@ export async function createImage(ctx: CommandContext, name: string, opts: Creat
   } catch (err) {
     progress?.done();
     throw await cleanUp(ctx, images, created, err, opts.keepPartial ?? false);
+  } finally {
+    await source.close();
   }
 }
 
 /**
- * The data to upload: a file (checked now, before any image exists), stdin
- * for `-` (read only when asked), or none.
+ * The data to upload: a file (opened and checked now, before any image
+ * exists), stdin for `-` (which must deliver a first byte before anything
+ * is created), or none. The caller closes it.
  */
 export async function uploadSource(ctx: CommandContext, file: string | undefined): Promise<UploadSource | undefined> {
   if (file === undefined) return undefined;
-  if (file === '-') return UploadSource.fromStream(ctx.stdin);
+  if (file === '-') return UploadSource.fromStdin(ctx.stdin);
   return UploadSource.fromFile(file);
 }
 
