@@ -26,7 +26,20 @@ export interface CreateOptions extends AttributeOptions {
 export async function createImage(ctx: CommandContext, name: string, opts: CreateOptions): Promise<CommandResult> {
   const attributes = creationAttributes(name, opts);
   const source = await uploadSource(ctx, opts.file);
-  const progress = source && await ctx.progress(`Uploading ${name}`, source.length);
+  try {
+    return await createWithData(ctx, attributes, source, opts);
+  } finally {
+    await source?.close();
+  }
+}
+
+async function createWithData(
+  ctx: CommandContext,
+  attributes: Record<string, unknown>,
+  source: UploadSource | undefined,
+  opts: CreateOptions,
+): Promise<CommandResult> {
+  const progress = source && await ctx.progress(`Uploading ${String(attributes['name'])}`, source.length);
   if (source && progress) source.onProgress = progress.update;
 
   const images = await ctx.images();
@@ -42,8 +55,6 @@ export async function createImage(ctx: CommandContext, name: string, opts: Creat
   } catch (err) {
     progress?.done();
     throw await cleanUp(ctx, images, created, err, opts.keepPartial ?? false);
-  } finally {
-    await source.close();
   }
 }
 

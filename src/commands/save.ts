@@ -1,5 +1,5 @@
 import { ImgError, UsageError } from '../errors.js';
-import { checkDestination, downloadToFile, expectedData, streamAndVerify } from '../services/transfer.js';
+import { checkDestination, checkResumable, downloadToFile, expectedData, streamAndVerify } from '../services/transfer.js';
 import { NONE, type CommandContext, type CommandResult } from './context.js';
 
 export interface SaveOptions {
@@ -25,6 +25,7 @@ export async function saveImage(ctx: CommandContext, ref: string, opts: SaveOpti
   if (toStdout && opts.resume) throw new UsageError('--resume needs --file PATH');
   // Every check of the destination runs now, before the first request, not after the whole download.
   const dest = toStdout ? undefined : await checkDestination(opts.file as string);
+  if (dest && opts.resume) await checkResumable(dest);
   const images = await ctx.images();
   const image = await images.find(ref, ctx.signal);
   const expected = expectedData(image, opts.allowMd5Fallback ?? false);

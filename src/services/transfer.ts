@@ -1,5 +1,5 @@
 import { getHashes } from 'node:crypto';
-import { constants as fsConstants } from 'node:fs';
+import { constants as fsConstants, type Stats } from 'node:fs';
 import { access, lstat, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable, Transform, Writable } from 'node:stream';
@@ -547,7 +547,8 @@ export interface DownloadOptions {
  * {@link claimPartial}), hashes what is there and requests only the rest.
  *
  * A device or FIFO: written in place, verified at the end (a mismatch exits
- * 5 after the bytes were written, as to stdout); `--resume` does not apply.
+ * 5 after the bytes were written, as to stdout); `--resume` does not apply
+ * (see {@link checkResumable}).
  *
  * `fetch(offset)` returns the response body and whether the server honoured
  * the Range (206).
@@ -568,7 +569,6 @@ export async function downloadToFile(opts: DownloadOptions): Promise<void> {
 
 async function downloadInPlace(opts: DownloadOptions): Promise<void> {
   const dest = opts.dest.path;
-  if (opts.resume) throw new InputFileError(`--resume needs a regular file: '${dest}' is a device or FIFO`);
   // No O_CREAT, no O_TRUNC: the node stays what it is. A FIFO's open waits for its reader, as `>` does.
   const fh = await open(dest, fsConstants.O_WRONLY | fsConstants.O_NOCTTY).catch((err: unknown) => {
     throw new FileError(`Cannot open '${dest}' for writing: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { cause: err });
@@ -598,6 +598,18 @@ class HandleSink extends Writable {
   }
   override _write(chunk: Buffer, _enc: BufferEncoding, done: (err?: Error | null) => void): void {
     this.writeAll(chunk).then(() => done(), done);
+  }
+  /** Chunks that queued up while a write was under way go in one writev, as fs.WriteStream does. */
+  override _writev(chunks: { chunk: Buffer }[], done: (err?: Error | null) => void): void {
+    this.writeBatch(chunks.map((c) => c.chunk)).then(() => done(), done);
+  }
+  private async writeBatch(buffers: Buffer[]): Promise<void> {
+    const position = this.start === null ? null : this.start + this.bytesWritten;
+    const total = buffers.reduce((n, b) => n + b.length, 0);
+    const { bytesWritten } = await this.fh.writev(buffers, position ?? undefined);
+    this.bytesWritten += bytesWritten;
+    // A short write (rare: a signal, a full pipe): the rest one buffer at a time.
+    if (bytesWritten < total) await this.writeAll(Buffer.concat(buffers).subarray(bytesWritten));
   }
   private async writeAll(chunk: Buffer): Promise<void> {
     for (let at = 0; at < chunk.length;) {
@@ -632,29 +644,57 @@ class HandleSource extends Readable {
 }
 
 /**
- * With `--resume`: takes over `<dest>.partial` when it is a file a former
- * run of img left, and returns its handle; undefined when there is none.
- * It is opened without following a symlink, checked on the descriptor
+ * Opens `<dest>.partial` (`stable`) for a resume, when there is one, and
+ * returns its handle and fstat; undefined when there is none. It is opened
+ * without following a symlink and checked on the descriptor
  * ({@link whyNotOurs}: a regular file of ours, one link, not writable by
- * others), then renamed to this run's own name `own`, so that a concurrent
- * run cannot take it too (it finds no `<dest>.partial` and starts afresh).
- * Anything else under that name is an {@link InputFileError} (exit 2): it
- * is neither used nor touched.
+ * others). Anything else under that name is an {@link InputFileError}
+ * (exit 2), and is neither used nor touched: an operator who finds someone
+ * else's file where img keeps its partial download wants to know, not to
+ * have it silently ignored or overwritten.
  */
-async function claimPartial(stable: string, own: string): Promise<FileHandle | undefined> {
+async function openPartial(stable: string): Promise<{ fh: FileHandle; st: Stats } | undefined> {
+  const refuse = (why: string, cause?: unknown) =>
+    new InputFileError(`'${stable}' ${why}, not a partial download of img: not resumed (remove it, or run without --resume)`, { cause });
   let fh: FileHandle;
   try {
     fh = await open(stable, REOPEN_WRITE);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return undefined;
-    const why = code === 'ELOOP' ? 'is a symbolic link' : code === 'EISDIR' ? 'is a directory' : `cannot be opened (${code ?? String(err)})`;
-    throw new InputFileError(`'${stable}' ${why}, not a partial download of img: not resumed (remove it, or run without --resume)`, { cause: err });
+    throw refuse(code === 'ELOOP' ? 'is a symbolic link' : code === 'EISDIR' ? 'is a directory' : `cannot be opened (${code ?? String(err)})`, err);
   }
   try {
     const st = await fh.stat();
     const why = whyNotOurs(st);
-    if (why) throw new InputFileError(`'${stable}' ${why}, not a partial download of img: not resumed (remove it, or run without --resume)`);
+    if (why) throw refuse(why);
+    return { fh, st };
+  } catch (err) {
+    await fh.close();
+    throw err;
+  }
+}
+
+/**
+ * With `--resume`, checks before any request that a `<dest>.partial` there
+ * is one img may resume from ({@link openPartial}); throws when it is not.
+ */
+export async function checkResumable(dest: Destination): Promise<void> {
+  if (dest.inPlace) throw new InputFileError(`--resume needs a regular file: '${dest.path}' is a device or FIFO`);
+  await (await openPartial(partialPath(dest.path)))?.fh.close();
+}
+
+/**
+ * With `--resume`: takes over `<dest>.partial` ({@link openPartial}) and
+ * returns its handle; undefined when there is none. It is renamed to this
+ * run's own name `own` at once, so that a concurrent run cannot take it too
+ * (that one finds no `<dest>.partial` and starts afresh).
+ */
+async function claimPartial(stable: string, own: string): Promise<FileHandle | undefined> {
+  const opened = await openPartial(stable);
+  if (!opened) return undefined;
+  const { fh, st } = opened;
+  try {
     await rename(stable, own);
     // The name must still lead to the file that was checked.
     const now = await lstat(own);

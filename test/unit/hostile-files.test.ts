@@ -112,7 +112,7 @@ describe('hostile files: img as root, nobody plants things in a shared sticky di
       assert.deepEqual(inode(`${dest}.partial`), { type: 'file', uid: NOBODY, mode: 0o666, content: 'planted' });
     });
 
-    test('--resume refuses a DEST.partial that is a symlink, nobody\'s file, a hard link or writable by others: exit 2, before the data is fetched', async () => {
+    test('--resume refuses a DEST.partial that is a symlink, nobody\'s file, a hard link or writable by others: exit 2, before any request', async () => {
       const planted: [string, () => void, RegExp][] = [
         ['symlink', () => asNobody('ln', '-s', victim(), `${dest}.partial`), /is a symbolic link/],
         ['nobody\'s file', () => asNobody('sh', '-c', `head -c 1000 /dev/zero > '${dest}.partial'`), /is owned by uid 65534/],
@@ -127,7 +127,7 @@ describe('hostile files: img as root, nobody plants things in a shared sticky di
         assert.equal(r.code, 2, `${what}: ${r.stderr}`);
         assert.match(oneLine(r), message, what);
         assert.match(r.stderr, /not resumed \(remove it, or run without --resume\)/);
-        assert.deepEqual(fileGets(r), [], what);
+        assert.deepEqual(r.all, [], `${what}: refused before any request`);
         assert.deepEqual(inode(`${dest}.partial`), before, what);
         assert.deepEqual(readdirSync(shared), ['ubuntu.img.partial'], what);
         victimUntouched();
@@ -245,6 +245,10 @@ describe('hostile files: img as root, nobody plants things in a shared sticky di
       assert.equal(fileGets(r).length, 1);
       assert.deepEqual(inode(devNull), { type: 'chardev', uid: 0, mode: 0o666 });
       assert.deepEqual(readdirSync(shared), ['null']);
+      const resumed = await img(cloud, ['save', 'ubuntu', '--file', devNull, '--resume']);
+      assert.equal(resumed.code, 2);
+      assert.equal(oneLine(resumed), `--resume needs a regular file: '${devNull}' is a device or FIFO`);
+      assert.deepEqual(resumed.all, []);
     });
 
     test('a FIFO is written in place: its reader gets the image, the FIFO stays a FIFO', async () => {
