@@ -5,7 +5,7 @@
 // These tests need root (CI runs as root): as another user they fail, they do not skip.
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, linkSync, lstatSync, mkdirSync, readFileSync, readdirSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { IMAGE_ENDPOINT_PATH, during, img, oneLine, tokenPosts, type ImgRun } from '../helpers/expect.js';
 import { FakeCloud } from '../helpers/fake-cloud.js';
+import { IMG_BIN } from '../helpers/paths.js';
 import { runImg } from '../helpers/run-img.js';
 
 const NOBODY = 65534;
@@ -342,7 +343,7 @@ describe('hostile files: img as root, nobody plants things in a shared sticky di
       assert.ok(cloud.data.get(q.id)?.equals(publicData));
     });
 
-    test('--file - with an empty stdin: exit 2, one line, no image created or changed', async () => {
+    test('--file - with an empty or closed stdin: exit 2, one line, no image created or changed', async () => {
       const q = cloud.addImage({ name: 'waiting', disk_format: 'raw', container_format: 'bare' });
       for (const args of [['create', 'from-nothing', '--file', '-'], ['upload', 'waiting', '--file', '-']]) {
         const r = await img(cloud, args, { input: '' });
@@ -350,6 +351,15 @@ describe('hostile files: img as root, nobody plants things in a shared sticky di
         assert.equal(oneLine(r), '--file -: stdin is empty (closed, or no data): nothing to upload');
         assert.deepEqual(r.all, [], 'nothing was sent');
       }
+      // stdin closed altogether (`<&-`), through a shell as an operator would run it.
+      const before = cloud.requests.length;
+      const closed = spawnSync('sh', ['-c', `exec '${process.execPath}' '${IMG_BIN}' create from-nothing --file - <&-`], {
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: vault, ...cloud.env('admin') },
+        encoding: 'utf8',
+      });
+      assert.equal(closed.status, 2, closed.stderr);
+      assert.equal(closed.stderr, 'img: --file -: stdin is empty (closed, or no data): nothing to upload\n');
+      assert.equal(cloud.requests.length, before, 'nothing was sent');
       assert.ok(![...cloud.images.values()].some((i) => i.name === 'from-nothing'));
       assert.equal(cloud.images.get(q.id)?.status, 'queued');
     });
