@@ -73,6 +73,15 @@ export class FileError extends ImgError {
   override readonly exitCode: ExitCodeValue = ExitCode.FAILURE;
 }
 
+/**
+ * A file named on the command line that cannot be used as given: missing,
+ * unreadable, a directory, not a regular file, nowhere to write it. Invalid
+ * input, so exit 2, and always raised before anything is sent.
+ */
+export class InputFileError extends FileError {
+  override readonly exitCode = ExitCode.USAGE;
+}
+
 /** Details of an HTTP error response. */
 export interface ApiErrorDetails {
   status: number;

@@ -26,7 +26,20 @@ export interface CreateOptions extends AttributeOptions {
 export async function createImage(ctx: CommandContext, name: string, opts: CreateOptions): Promise<CommandResult> {
   const attributes = creationAttributes(name, opts);
   const source = await uploadSource(ctx, opts.file);
-  const progress = source && await ctx.progress(`Uploading ${name}`, source.length);
+  try {
+    return await createWithData(ctx, attributes, source, opts);
+  } finally {
+    await source?.close();
+  }
+}
+
+async function createWithData(
+  ctx: CommandContext,
+  attributes: Record<string, unknown>,
+  source: UploadSource | undefined,
+  opts: CreateOptions,
+): Promise<CommandResult> {
+  const progress = source && await ctx.progress(`Uploading ${String(attributes['name'])}`, source.length);
   if (source && progress) source.onProgress = progress.update;
 
   const images = await ctx.images();
@@ -46,12 +59,13 @@ export async function createImage(ctx: CommandContext, name: string, opts: Creat
 }
 
 /**
- * The data to upload: a file (checked now, before any image exists), stdin
- * for `-` (read only when asked), or none.
+ * The data to upload: a file (opened and checked now, before any image
+ * exists), stdin for `-` (which must deliver a first byte before anything
+ * is created), or none. The caller closes it.
  */
 export async function uploadSource(ctx: CommandContext, file: string | undefined): Promise<UploadSource | undefined> {
   if (file === undefined) return undefined;
-  if (file === '-') return UploadSource.fromStream(ctx.stdin);
+  if (file === '-') return UploadSource.fromStdin(ctx.stdin);
   return UploadSource.fromFile(file);
 }
 

@@ -1,5 +1,5 @@
 import { ImgError, UsageError } from '../errors.js';
-import { checkDestination, downloadToFile, expectedDigest, streamAndVerify } from '../services/transfer.js';
+import { checkDestination, checkResumable, downloadToFile, expectedData, streamAndVerify } from '../services/transfer.js';
 import { NONE, type CommandContext, type CommandResult } from './context.js';
 
 export interface SaveOptions {
@@ -10,9 +10,11 @@ export interface SaveOptions {
 
 /**
  * `img save IMAGE [--file PATH]`: downloads the image data, verified against
- * os_hash_value (or the md5 checksum when the image has no multihash).
- * To a file: via `<file>.partial`, renamed into place only once verified;
- * `--resume` continues a `.partial` left by an interrupted run. To stdout:
+ * its size and os_hash_value (or the md5 checksum when the image has no
+ * multihash; with neither, the size alone, and a warning says so).
+ * To a file: via a private `<file>.<random>.partial`, renamed into place only
+ * once verified; `--resume` continues the `<file>.partial` an interrupted
+ * `--resume` run kept. To a device or FIFO: written in place. To stdout:
  * streamed, verified at the end, and refused when stdout is a terminal.
  */
 export async function saveImage(ctx: CommandContext, ref: string, opts: SaveOptions): Promise<CommandResult> {
@@ -21,11 +23,12 @@ export async function saveImage(ctx: CommandContext, ref: string, opts: SaveOpti
     throw new UsageError('Refusing to write binary image data to a terminal: use --file PATH or redirect stdout');
   }
   if (toStdout && opts.resume) throw new UsageError('--resume needs --file PATH');
-  // A destination that cannot be written fails now, not after the whole download.
-  if (!toStdout) await checkDestination(opts.file as string);
+  // Every check of the destination runs now, before the first request, not after the whole download.
+  const dest = toStdout ? undefined : await checkDestination(opts.file as string);
+  if (dest && opts.resume) await checkResumable(dest);
   const images = await ctx.images();
   const image = await images.find(ref, ctx.signal);
-  const expected = expectedDigest(image, opts.allowMd5Fallback ?? false);
+  const expected = expectedData(image, opts.allowMd5Fallback ?? false);
   const progress = await ctx.progress(`Downloading ${image.name ?? image.id}`, expected?.size);
 
   const fetch = async (fromByte: number) => {
@@ -37,21 +40,18 @@ export async function saveImage(ctx: CommandContext, ref: string, opts: SaveOpti
     return { body: data.body, partial: data.ranged };
   };
   try {
-    if (toStdout) {
+    if (dest) {
+      await downloadToFile({ dest, expected, imageId: image.id, resume: opts.resume ?? false, fetch, onProgress: progress?.update });
+    } else {
       const { body } = await fetch(0);
       await streamAndVerify(body, ctx.stdout, expected, image.id, progress?.update);
-    } else {
-      await downloadToFile({
-        dest: opts.file as string,
-        expected,
-        imageId: image.id,
-        resume: opts.resume ?? false,
-        fetch,
-        onProgress: progress?.update,
-      });
     }
   } finally {
     progress?.done();
+  }
+  // Said after the download, so that it is not mistaken for the reason of a failure.
+  if (!expected.digest) {
+    ctx.warn(`warning: image ${image.id} has neither os_hash_value nor checksum: its data could not be verified, only its size`);
   }
   return NONE;
 }

@@ -1,5 +1,5 @@
 import { ImgError, UsageError } from '../errors.js';
-import { verifyUpload } from '../services/transfer.js';
+import { verifyUpload, type UploadSource } from '../services/transfer.js';
 import type { CommandContext, CommandResult } from './context.js';
 import { uploadSource } from './create.js';
 import { imageShow } from './image-view.js';
@@ -12,6 +12,14 @@ export async function uploadImage(ctx: CommandContext, ref: string, opts: { file
   if (opts.file === undefined) throw new UsageError('img upload needs --file PATH (or --file - for stdin)');
   const source = await uploadSource(ctx, opts.file);
   if (!source) throw new UsageError('img upload needs --file PATH');
+  try {
+    return await uploadInto(ctx, ref, source);
+  } finally {
+    await source.close();
+  }
+}
+
+async function uploadInto(ctx: CommandContext, ref: string, source: UploadSource): Promise<CommandResult> {
   const images = await ctx.images();
   const image = await images.find(ref, ctx.signal);
   // Glance takes data only into a queued image (409 otherwise): say so before sending any byte.

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, constants as fsConstants, fstatSync, openSync, readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { Agent, buildConnector, request as undiciRequest, type ConnectCallback, type ConnectOptions, type Dispatcher } from './undici.js';
 import { ApiError, ConfigError, ConnectionError, ImgError } from '../errors.js';
@@ -127,12 +127,29 @@ function requestIdOf(headers: HttpResponse['headers']): string | undefined {
   return header(headers, 'x-openstack-request-id') ?? header(headers, 'x-compute-request-id');
 }
 
+/**
+ * The content of a PEM file (CA bundle, client certificate or key). Only a
+ * regular file is read: it is opened without blocking and checked on the
+ * descriptor, so a FIFO or a device named there is refused at once (error
+ * code ENOTREG) instead of hanging img or reading forever.
+ */
+function readPemFile(path: string): Buffer {
+  const fd = openSync(path, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK | fsConstants.O_NOCTTY);
+  try {
+    if (!fstatSync(fd).isFile()) throw Object.assign(new Error(`'${path}' is not a regular file`), { code: 'ENOTREG' });
+    return readFileSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 function readOptionalFile(path: string | undefined, what: string, flag: string): Buffer | undefined {
   if (!path) return undefined;
   try {
-    return readFileSync(path);
+    return readPemFile(path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? 'unreadable';
+    if (code === 'ENOTREG') throw new ConfigError(`${what} '${path}' (${flag}) is not a regular file`, { cause: err });
     throw new ConfigError(`Cannot read ${what} '${path}' (${flag}): ${code}`, { cause: err });
   }
 }
@@ -140,7 +157,7 @@ function readOptionalFile(path: string | undefined, what: string, flag: string):
 /** The PEM text of NODE_EXTRA_CA_CERTS's file; like Node, a file that cannot be read is ignored with a warning. */
 function readExtraCas(file: string, warn: ((message: string) => void) | undefined): string[] {
   try {
-    return [readFileSync(file, 'utf8')];
+    return [readPemFile(file).toString('utf8')];
   } catch (err) {
     warn?.(`warning: ignoring extra certs from NODE_EXTRA_CA_CERTS '${file}': ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
     return [];

@@ -1,18 +1,13 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm, stat, lstat, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { open, rm, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { CloudConfig } from '../config/types.js';
 import { identityV3Url, type IssuedToken, type TokenStore } from './keystone.js';
+import { REOPEN_READ, cacheBase, createPrivate, ensureCacheDir, whyNotOurs, writePrivateFile } from './private-files.js';
 
 /** A lock older than this is taken to belong to a crashed process. */
 const STALE_LOCK_MS = 30_000;
 const LOCK_POLL_MS = 25;
-
-/** `$XDG_CACHE_HOME/img`, else `~/.cache/img`. */
-export function cacheDir(env: Record<string, string | undefined>, homeDir: string): string {
-  const base = env['XDG_CACHE_HOME'] || path.join(homeDir, '.cache');
-  return path.join(base, 'img');
-}
 
 /**
  * The cache key for a configuration: auth URL, auth type, user, domains,
@@ -55,9 +50,11 @@ function isIssuedToken(x: unknown): x is IssuedToken {
 }
 
 /**
- * Tokens on disk, one file per {@link cacheKey}: directory 0700, files 0600,
- * written atomically (temp file + rename). A file that is corrupt, not ours,
- * or readable by others is ignored (and replaced on the next save). A lock
+ * Tokens on disk, one file per {@link cacheKey}: directory 0700 (a symlink
+ * or a directory of someone else is not used at all), files 0600, written
+ * atomically (a new private file + rename, src/services/private-files.ts).
+ * A file that is corrupt, not a regular file of ours with one link, or
+ * readable by others is ignored (and replaced on the next save). A lock
  * file makes concurrent img processes with an empty cache wait for the first
  * one's token instead of each asking Keystone.
  */
@@ -73,41 +70,38 @@ export class FileTokenStore implements TokenStore {
     this.lockFile = path.join(dir, `${key}.lock`);
   }
 
-  /** The store for `cfg`, or undefined when the cache directory is unusable (not ours, a symlink…). */
+  /**
+   * The store for `cfg` in `$XDG_CACHE_HOME/img` (else `~/.cache/img`; a relative
+   * XDG_CACHE_HOME is ignored), or undefined when that directory is unusable (not
+   * ours, a symlink, open to others: see ensureCacheDir).
+   */
   static async forConfig(cfg: CloudConfig, env: Record<string, string | undefined>, homeDir: string): Promise<FileTokenStore | undefined> {
-    const dir = cacheDir(env, homeDir);
-    try {
-      await mkdir(dir, { recursive: true, mode: 0o700 });
-      const info = await lstat(dir);
-      if (!info.isDirectory() || (process.getuid && info.uid !== process.getuid()) || (info.mode & 0o077) !== 0) {
-        return undefined;
-      }
-    } catch {
-      return undefined;
-    }
-    return new FileTokenStore(dir, cacheKey(cfg));
+    const base = cacheBase(env, homeDir);
+    const dir = base && (await ensureCacheDir(base, 'img'));
+    return dir ? new FileTokenStore(dir, cacheKey(cfg)) : undefined;
   }
 
   async load(): Promise<IssuedToken | undefined> {
+    let fh: FileHandle | undefined;
     try {
-      const info = await lstat(this.file);
-      // Only a regular file of ours that nobody else can read is trusted.
-      if (!info.isFile() || (process.getuid && info.uid !== process.getuid()) || (info.mode & 0o077) !== 0) return undefined;
-      const parsed: unknown = JSON.parse(await readFile(this.file, 'utf8'));
+      fh = await open(this.file, REOPEN_READ);
+      // Only a regular file of ours, with one link, that nobody else can read is trusted;
+      // checked on the descriptor that is read, so it cannot be swapped in between.
+      if (whyNotOurs(await fh.stat(), { secret: true })) return undefined;
+      const parsed: unknown = JSON.parse(await fh.readFile('utf8'));
       return isIssuedToken(parsed) ? parsed : undefined;
     } catch {
       return undefined;
+    } finally {
+      await fh?.close().catch(() => undefined);
     }
   }
 
   async save(token: IssuedToken): Promise<void> {
-    const tmp = `${this.file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
     try {
-      await writeFile(tmp, JSON.stringify(token), { mode: 0o600, flag: 'wx' });
-      await rename(tmp, this.file);
+      await writePrivateFile(this.file, JSON.stringify(token));
     } catch {
       // A cache that cannot be written only costs a token request next time.
-      await rm(tmp, { force: true });
     }
   }
 
@@ -128,7 +122,7 @@ export class FileTokenStore implements TokenStore {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       try {
-        const fh = await open(this.lockFile, 'wx', 0o600);
+        const fh = await createPrivate(this.lockFile);
         await fh.writeFile(String(process.pid));
         await fh.close();
         return async () => {

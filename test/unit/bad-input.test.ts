@@ -110,9 +110,9 @@ const cases: Case[] = [
   { name: '--password-stdin with --file -', args: ['create', 'x', '--file', '-', '--password-stdin'], code: 2, stderr: /stdin/ },
   { name: 'upload without --file', args: ['upload', 'queued-one'], code: 2, stderr: /--file/ },
   { name: 'invalid --timeout', args: ['list', '--timeout', '-5'], code: 2, stderr: /--timeout/ },
-  // --- files (exit 1, before anything is created) ---
-  { name: 'file missing', args: ['create', 'x', '--file', 'MISSING'], code: 1, stderr: /not found/ },
-  { name: 'file is a directory', args: ['create', 'x', '--file', 'DIR'], code: 1, stderr: /directory/ },
+  // --- files (exit 2: an invalid value, before anything is created) ---
+  { name: 'file missing', args: ['create', 'x', '--file', 'MISSING'], code: 2, stderr: /not found/ },
+  { name: 'file is a directory', args: ['create', 'x', '--file', 'DIR'], code: 2, stderr: /directory/ },
   // --- names (exit 4 / 2) ---
   { name: 'missing image name', args: ['show', 'no-such-image'], code: 4, stderr: /^img: No Image found for no-such-image$/m },
   { name: 'missing image ID', args: ['show', '11111111-2222-4333-8444-555555555555'], code: 4, stderr: /No Image found/ },

@@ -142,7 +142,7 @@ describe('img create', () => {
     assert.ok(!namesOnServer(cloud).includes('bad'));
   });
 
-  test('a missing file or a directory fails (exit 1) before the image is created', async () => {
+  test('a missing file or a directory fails (exit 2: an invalid --file) before the image is created', async () => {
     const missing = path.join(dir, 'nope.img');
     for (const [f, stderr] of [
       [missing, `img: File '${missing}' not found\n`],
@@ -150,7 +150,7 @@ describe('img create', () => {
     ] as const) {
       const r = await img(cloud, ['create', 'nofile', '--file', f]);
       assert.equal(r.stderr, stderr);
-      assert.equal(r.code, 1);
+      assert.equal(r.code, 2);
       assert.equal(r.stdout, '');
       assert.deepEqual(r.all, []);
     }

@@ -158,8 +158,8 @@ describe('img save', () => {
   test('an unwritable destination or --resume without a file fails before any request', async () => {
     const missingDir = path.join(dir, 'out', 'no', 'such');
     const cases: [string[], number, string][] = [
-      [['--file', path.join(dir, 'out')], 1, `img: '${path.join(dir, 'out')}' is a directory: give the path of the file to write\n`],
-      [['--file', path.join(missingDir, 'x.img')], 1, `img: Cannot write '${path.join(missingDir, 'x.img')}': directory '${missingDir}' does not exist\n`],
+      [['--file', path.join(dir, 'out')], 2, `img: '${path.join(dir, 'out')}' is a directory: give the path of the file to write\n`],
+      [['--file', path.join(missingDir, 'x.img')], 2, `img: Cannot write '${path.join(missingDir, 'x.img')}': directory '${missingDir}' does not exist\n`],
       [['--resume'], 2, 'img: --resume needs --file PATH\n'],
     ];
     for (const [args, code, stderr] of cases) {

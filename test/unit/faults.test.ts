@@ -386,7 +386,7 @@ describe('faults against the fake cloud', () => {
         const dest = path.join(mnt, 'big.raw');
         const { r } = await img(undefined, ['save', 'big', '--file', dest], FAST);
         assert.equal(r.code, 1, describeRun(r));
-        assert.equal(oneLine(r), `No space left on device while writing '${dest}.partial'`);
+        assert.equal(oneLine(r), `No space left on device while downloading to '${dest}'`);
         assert.deepEqual(readdirSync(mnt), []);
       } finally {
         execFileSync('umount', [mnt]);
