@@ -774,8 +774,10 @@ async function download(meter: Meter, opts: DownloadOptions): Promise<void> {
     await settlePartial(own, stable, keep);
     // The partial file's name is random, so the message names the destination.
     if (code === 'ENOSPC') throw new FileError(`No space left on device while downloading to '${dest}'`, { cause: err });
+    // `written`, not `got()`: what arrived but was still queued for the hasher or the file when the
+    // connection broke is not in the file, and the next --resume asks for exactly what is.
     const hint = keep
-      ? `; '${stable}' is kept: run the same command again to continue`
+      ? `; '${stable}' is kept with its first ${written} bytes: run the same command again to continue`
       : ' (with --resume, what arrived is kept for the next try)';
     throw brokenDownload(err, opts.imageId, got(), size, hint);
   } finally {

@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { FakeCloud, type RecordedRequest } from '../helpers/fake-cloud.js';
@@ -364,10 +364,29 @@ describe('faults against the fake cloud', () => {
       const dest = path.join(out, 'big.raw');
       const { r } = await img(p, ['save', 'big', '--file', dest], FAST);
       assert.equal(r.code, 1, describeRun(r));
-      assert.match(oneLine(r), new RegExp(
-        `^Download of image ${id} broke off after 1048576 of ${data.length} bytes: .+ \\(with --resume, what arrived is kept for the next try\\)$`,
-      ));
+      const m = new RegExp(
+        `^Download of image ${id} broke off after (\\d+) of ${data.length} bytes: .+ \\(with --resume, what arrived is kept for the next try\\)$`,
+      ).exec(oneLine(r));
+      assert.ok(m, describeRun(r));
+      // The proxy sends 1 MiB and then closes; undici drops what it had buffered but img had not
+      // yet read when it sees the early close, so under load img counts (and keeps) fewer bytes.
+      assert.ok(Number(m[1]) <= 1024 * 1024, `counted ${m[1]} bytes, more than the proxy sent`);
       assert.deepEqual(readdirSync(out), []);
+    });
+
+    test('a truncated body with --resume: the count it says it keeps is what DEST.partial holds', async () => {
+      const p = await proxy();
+      p.add({ match: (q) => q.path.endsWith('/file'), fault: { kind: 'truncate', bytes: 1024 * 1024 } });
+      const dest = path.join(out, 'kept.raw');
+      const { r } = await img(p, ['save', 'big', '--file', dest, '--resume'], FAST);
+      assert.equal(r.code, 1, describeRun(r));
+      const m = / broke off after (\d+) of .*; '(.*)' is kept with its first (\d+) bytes: run the same command again to continue$/.exec(oneLine(r));
+      assert.ok(m, describeRun(r));
+      assert.equal(m[2], `${dest}.partial`);
+      assert.ok(Number(m[3]) > 0 && Number(m[3]) <= Number(m[1]), describeRun(r));
+      assert.deepEqual(readdirSync(out), ['kept.raw.partial']);
+      assert.equal(statSync(`${dest}.partial`).size, Number(m[3]));
+      rmSync(`${dest}.partial`);
     });
   });
 
