@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { Agent, buildConnector, request as undiciRequest, type ConnectCallback, type ConnectOptions, type Dispatcher } from './undici.js';
-import { ApiError, ConfigError, ConnectionError, ImgError } from '../errors.js';
+import { ApiError, ConfigError, ConnectionError, ImgError, messageOf } from '../errors.js';
 import { connectionError, extractServerMessage, forRequest, networkErrorCode } from './errors.js';
 import { curlCommand, maskTokens, redactHeaders, redactJson, redactUrl, withoutCatalog } from './redact.js';
 import { visible } from '../output/safe-text.js';
@@ -275,7 +275,7 @@ export class HttpSession {
         const retryable = idempotent && replayable && !aborted;
         if (retryable && attempt < maxRetries && !isTlsCode(code)) {
           const wait = backoff(attempt, random, this.opts.retryBaseMs);
-          this.debug(`${method} ${new URL(req.url).origin} failed (${code ?? (err instanceof Error ? err.message : String(err))}): ` +
+          this.debug(`${method} ${new URL(req.url).origin} failed (${code ?? messageOf(err)}): ` +
             `retry ${attempt + 1} of ${maxRetries} in ${(wait / 1000).toFixed(1)}s`);
           await sleep(wait);
           continue;
