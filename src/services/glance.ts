@@ -2,7 +2,7 @@ import { AmbiguousNameError, ImgError, NotFoundError, ResourceNotFoundError, typ
 import { failedRequest, networkErrorCode } from '../http/errors.js';
 import type { Readable } from 'node:stream';
 import type { BodySource, HttpSession } from '../http/session.js';
-import { header } from '../http/session.js';
+import { header } from '../http/response.js';
 import { checkImage, checkImagePage } from './shape.js';
 
 /** A Glance v2 image as the API returns it; extra properties sit at the top level. */

@@ -2,7 +2,7 @@ import { ApiError, AuthError, ConfigError, UnauthorizedError } from '../errors.j
 import type { AuthSettings, Interface } from '../config/types.js';
 import type { AuthProvider, HttpSession } from '../http/session.js';
 import { redactUrl } from '../http/redact.js';
-import { header, readJsonBody } from '../http/session.js';
+import { header, readJsonBody } from '../http/response.js';
 import { endpointUrl } from './endpoint.js';
 import { checkTokenBody } from './shape.js';
 
