@@ -3,6 +3,7 @@ import { failedRequest, networkErrorCode } from '../http/errors.js';
 import type { Readable } from 'node:stream';
 import type { BodySource, HttpSession } from '../http/session.js';
 import { header } from '../http/response.js';
+import { isTlsFailure } from '../http/tls.js';
 import { checkImage, checkImagePage } from './shape.js';
 
 /** A Glance v2 image as the API returns it; extra properties sit at the top level. */
@@ -298,7 +299,7 @@ export function isCreateFailure(err: unknown): boolean {
  * image, and re-sending with the same id is safe.
  */
 export function createAnswerLost(err: ConnectionError): boolean {
-  const code = networkErrorCode(err.cause) ?? '';
+  const code = networkErrorCode(err.cause);
   if (code === 'UND_ERR_ABORTED' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return false;
-  return !/CERT|TLS|SSL|SIGNATURE/.test(code);
+  return !isTlsFailure(err.cause);
 }
