@@ -81,7 +81,7 @@ async function main(argv: string[]): Promise<number> {
   const program = buildProgram(version, async (cmd, kind, action) => {
     const { makeRunner } = await import('./cli/run.js');
     const run = makeRunner({
-      // Only when read: creating process.stdin costs ~10 ms of every start.
+      // Only when read: creating process.stdin slows every start (bench/RESULTS.md), and most commands never read it.
       get stdin() {
         return process.stdin;
       },

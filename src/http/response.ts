@@ -12,9 +12,9 @@ export interface HttpResponse {
 }
 
 /**
- * Largest JSON response body img reads (64 MiB): a 1,000-image Glance page is
- * a few MiB even with many properties, so anything larger is a broken or
- * hostile server, and reading on would only exhaust memory.
+ * Largest JSON response body img reads (64 MiB): far more than a full
+ * 1,000-image Glance page even with many properties, so anything larger is a
+ * broken or hostile server, and reading on would only exhaust memory.
  */
 export const MAX_JSON_BODY = 64 * 1024 * 1024;
 /** Of an error body, only this much is read: the message img quotes comes from its start. */
