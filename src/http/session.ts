@@ -33,7 +33,7 @@ export interface BodySource {
   notReplayableReason?: string;
 }
 
-export interface HttpRequest {
+interface HttpRequest {
   method: string;
   /** Absolute URL. */
   url: string;

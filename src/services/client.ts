@@ -7,7 +7,7 @@ import { findEndpoint } from './catalog.js';
 import { KeystoneClient, type IssuedToken, type TokenStore } from './keystone.js';
 import { KeystoneAuth } from './token-provider.js';
 
-export interface ClientOptions {
+interface ClientOptions {
   /** Receives redacted `--debug` lines. */
   debug?: (line: string) => void;
   /** Idle read/write timeout in seconds (--timeout). */

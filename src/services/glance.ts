@@ -48,7 +48,7 @@ export interface ImageListQuery {
 }
 
 /** Image data being downloaded. */
-export interface ImageData {
+interface ImageData {
   /** The bytes; the caller must consume or destroy it. */
   body: Readable;
   /** False for 204: the image has no data. */
@@ -81,17 +81,17 @@ export function attributePath(key: string): string {
   return `/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
 }
 
-export const JSON_PATCH_TYPE = 'application/openstack-images-v2.1-json-patch';
+const JSON_PATCH_TYPE = 'application/openstack-images-v2.1-json-patch';
 
 /** Page size asked for when listing everything; Glance caps it at its api_limit_max. */
-export const PAGE_SIZE = 1000;
+const PAGE_SIZE = 1000;
 
 /**
  * Most pages one list follows (10,000: ten million images at Glance's
  * default page size of 1,000). A `next` chain longer than this is a server
  * that never ends the list, and img stops instead of looping forever.
  */
-export const MAX_PAGES = 10_000;
+const MAX_PAGES = 10_000;
 
 /** Glance image IDs are UUIDs (the v2 schema enforces it); anything else can only be a name. */
 const UUID_RE = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
@@ -101,7 +101,7 @@ const UUID_RE = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{1
  * suffix removed: `http://h:9292`, `http://h:9292/v2/` and
  * `http://h/image/v2.1` give `http://h:9292`, `http://h:9292` and `http://h/image`.
  */
-export function imageApiRoot(endpoint: string): string {
+function imageApiRoot(endpoint: string): string {
   const url = new URL(endpoint);
   url.pathname = url.pathname.replace(/\/+$/, '').replace(/\/v\d+(\.\d+)?$/, '');
   url.search = '';

@@ -13,7 +13,7 @@ import { buildAuthRequest } from './auth-request.js';
 export { INTERFACE_ALIASES };
 
 /** One endpoint of a catalog entry, as Keystone v3 returns it. */
-export interface CatalogEndpoint {
+interface CatalogEndpoint {
   id?: string;
   interface: string;
   region?: string | null;
