@@ -316,7 +316,12 @@ for (const r of results) {
 }
 lines.push('');
 const report = lines.join('\n');
-if (!ONLY) writeFileSync(path.join(root, 'bench', 'RESULTS.md'), report);
+// The hand-written section at the end (measurements that explain the code) survives a new run.
+const resultsFile = path.join(root, 'bench', 'RESULTS.md');
+const WHY = '## Why the code is shaped this way';
+const previous = existsSync(resultsFile) ? readFileSync(resultsFile, 'utf8') : '';
+const kept = previous.includes(WHY) ? `\n${previous.slice(previous.indexOf(WHY))}` : '';
+if (!ONLY) writeFileSync(resultsFile, report + kept);
 console.log(`\n${report}`);
 rmSync(cacheHome, { recursive: true, force: true });
 process.exit(results.every((r) => r.met) ? 0 : 1);

@@ -21,6 +21,15 @@ export const ExitCode = {
 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
+/**
+ * The message of anything thrown: an Error's `message`, else the value as
+ * text (`throw 'x'` gives `x`, `throw undefined` gives `undefined`). Never
+ * throws itself, so it is safe in the last-resort handlers of main.ts.
+ */
+export function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
 /** Base class: a message for the user and the exit code it maps to. */
 export class ImgError extends Error {
   readonly exitCode: ExitCodeValue = ExitCode.FAILURE;

@@ -5,7 +5,7 @@
  * and a stdout closed by its reader.
  */
 import os from 'node:os';
-import { ExitCode, ImgError, InterruptedError } from './errors.js';
+import { ExitCode, ImgError, InterruptedError, messageOf } from './errors.js';
 import { visible } from './output/safe-text.js';
 import { version } from './version.js';
 
@@ -81,7 +81,7 @@ async function main(argv: string[]): Promise<number> {
   const program = buildProgram(version, async (cmd, kind, action) => {
     const { makeRunner } = await import('./cli/run.js');
     const run = makeRunner({
-      // Only when read: creating process.stdin costs ~10 ms of every start.
+      // Only when read: creating process.stdin slows every start (bench/RESULTS.md), and most commands never read it.
       get stdin() {
         return process.stdin;
       },
@@ -116,7 +116,7 @@ async function main(argv: string[]): Promise<number> {
       return ExitCode.USAGE;
     }
     if (controller.signal.aborted) {
-      fail(err instanceof InterruptedError ? err.message : `Interrupted (${err instanceof Error ? err.message : String(err)})`);
+      fail(err instanceof InterruptedError ? err.message : `Interrupted (${messageOf(err)})`);
       return ExitCode.INTERRUPTED;
     }
     if (err instanceof ImgError) {
@@ -126,7 +126,7 @@ async function main(argv: string[]): Promise<number> {
       if (process.argv.includes('--debug') && err.cause) trace(String((err.cause as Error).stack ?? err.cause));
       return err.exitCode;
     }
-    fail(`unexpected error: ${err instanceof Error ? err.message : String(err)}`);
+    fail(`unexpected error: ${messageOf(err)}`);
     if (process.argv.includes('--debug') && err instanceof Error) trace(err.stack ?? '');
     return ExitCode.FAILURE;
   }
@@ -167,7 +167,7 @@ main(process.argv.slice(2)).then(
     });
   },
   (err: unknown) => {
-    process.stderr.write(`img: unexpected error: ${visible(err instanceof Error ? err.message : String(err))}\n`);
+    process.stderr.write(`img: unexpected error: ${visible(messageOf(err))}\n`);
     process.exit(ExitCode.FAILURE);
   },
 );

@@ -1,4 +1,4 @@
-import { ApiError, ImgError, InterruptedError } from '../errors.js';
+import { ApiError, ImgError, InterruptedError, messageOf } from '../errors.js';
 import type { Image, ImagesApi } from '../services/glance.js';
 import type { CommandContext } from './context.js';
 
@@ -40,7 +40,7 @@ export async function forEachImage(
       if (err instanceof InterruptedError || ctx.signal.aborted) throw err;
       lastError = err;
       // The line already says which image and what for; from an HTTP error keep the server's part.
-      const reason = err instanceof ApiError ? err.reason : err instanceof Error ? err.message : String(err);
+      const reason = err instanceof ApiError ? err.reason : messageOf(err);
       failures.push(`Failed to ${verb} image with name or ID '${ref}': ${reason}`);
     }
   }

@@ -1,5 +1,6 @@
 import { UsageError } from '../errors.js';
 import { attributeOf, type Image, type ImageListQuery } from '../services/glance.js';
+import { pyStr } from '../output/python.js';
 import type { CommandContext, CommandResult } from './context.js';
 import { LIST_COLUMNS, LONG_LIST_COLUMNS, imageRow } from './image-view.js';
 import { keyValues, oneOf, visibilityFlag, wholeNumber } from './parse.js';
@@ -69,13 +70,6 @@ export function sortImages(images: Image[], keys: SortKey[]): Image[] {
       .map((e) => e.img);
   }
   return out;
-}
-
-function pyStr(v: unknown): string {
-  if (v === null || v === undefined) return 'None';
-  if (v === true) return 'True';
-  if (v === false) return 'False';
-  return String(v);
 }
 
 /**

@@ -1,4 +1,4 @@
-import { ConnectionError } from '../errors.js';
+import { ConnectionError, messageOf } from '../errors.js';
 
 /** Longest server message we quote in an error line. */
 const MAX_MESSAGE = 300;
@@ -151,6 +151,6 @@ export function connectionError(err: unknown, method: string, url: string): Conn
       return url;
     }
   })();
-  const why = (code && CODE_TEXT[code]) || (err instanceof Error ? err.message : String(err));
+  const why = (code && CODE_TEXT[code]) || messageOf(err);
   return forRequest(new ConnectionError(`${method} ${origin}${new URL(url).pathname} failed: ${why}`, { cause: err }), method, url);
 }

@@ -8,7 +8,7 @@ const TOKEN_HEADERS = new Set(['x-auth-token', 'x-subject-token', 'x-service-tok
 const SECRET_KEYS = new Set(['password', 'secret', 'token', 'id_token', 'access_token']);
 
 /** `{SHA256}<hex>` of a credential: lets two debug lines be correlated without revealing it. */
-export function hashSecret(value: string): string {
+function hashSecret(value: string): string {
   return `{SHA256}${createHash('sha256').update(value).digest('hex')}`;
 }
 
@@ -35,7 +35,7 @@ export function redactHeaders(headers: Record<string, string | string[] | undefi
 }
 
 /** What a `--debug` request line says of the request body: JSON or text (already redacted), or that it was binary. */
-export type TracedBody = { text: string } | { binary: true } | undefined;
+type TracedBody = { text: string } | { binary: true } | undefined;
 
 /**
  * The `curl` command line of a request for `--debug`, as keystoneauth prints

@@ -1,10 +1,13 @@
-import { closeSync, constants as fsConstants, fstatSync, openSync, readFileSync } from 'node:fs';
-import { Readable } from 'node:stream';
-import { Agent, buildConnector, request as undiciRequest, type ConnectCallback, type ConnectOptions, type Dispatcher } from './undici.js';
-import { ApiError, ConfigError, ConnectionError, ImgError } from '../errors.js';
+/** The HTTP session: base request options, the auth header and re-authentication, retries, redirects, error mapping. */
+import type { Readable } from 'node:stream';
+import { request as undiciRequest, type Dispatcher } from './undici.js';
+import { ApiError, ConnectionError, ImgError, messageOf } from '../errors.js';
 import { connectionError, extractServerMessage, forRequest, networkErrorCode } from './errors.js';
-import { curlCommand, maskTokens, redactHeaders, redactJson, redactUrl, withoutCatalog } from './redact.js';
-import { visible } from '../output/safe-text.js';
+import { maskTokens } from './redact.js';
+import { drain, header, MAX_ERROR_BODY, readJsonBody, readLimited, requestIdOf, type HttpResponse } from './response.js';
+import { abortableSleep, backoffMs, DEFAULT_MAX_RETRIES, idempotentByDefault, retryAfterMs, RETRY_STATUSES } from './retry.js';
+import { createAgent, isTlsFailure, type ConnectionOptions } from './tls.js';
+import { trace, traceRequest, traceResponse, type DebugSink } from './trace.js';
 
 /** Supplies the X-Auth-Token for requests and renews it after a 401. */
 export interface AuthProvider {
@@ -30,7 +33,7 @@ export interface BodySource {
   notReplayableReason?: string;
 }
 
-export interface HttpRequest {
+interface HttpRequest {
   method: string;
   /** Absolute URL. */
   url: string;
@@ -50,25 +53,10 @@ export interface HttpRequest {
   signal?: AbortSignal;
 }
 
-export interface HttpResponse {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  /** The unconsumed body stream. The caller must consume or destroy it. */
-  body: Readable;
-  requestId: string | undefined;
-  url: string;
-}
-
-export interface SessionOptions {
-  cacert?: string;
-  cert?: string;
-  key?: string;
-  insecure?: boolean;
-  connectTimeoutMs?: number;
-  /** Idle read/write timeout: no byte moving for this long fails the request. No total deadline. */
-  idleTimeoutMs?: number;
+/** A session's settings: how connections are made (see {@link ConnectionOptions}), tracing and retries. */
+export interface SessionOptions extends ConnectionOptions {
   /** Receives `--debug` lines (already redacted). */
-  debug?: (line: string) => void;
+  debug?: DebugSink;
   userAgent?: string;
   /** Retry policy; `sleep` is injectable so tests need not wait. */
   maxRetries?: number;
@@ -76,94 +64,10 @@ export interface SessionOptions {
   retryBaseMs?: number;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
-  /**
-   * A PEM file of CAs to trust besides Node's own, over TLS, when no CA
-   * bundle is given: NODE_EXTRA_CA_CERTS, which bin/img takes out of Node's
-   * environment (see there) and hands on. Read at the first TLS connection.
-   */
-  extraCaFile?: string;
-  /** Receives warnings (one line, no `img:` prefix). */
-  warn?: (message: string) => void;
 }
 
-const RETRY_STATUSES = new Set([429, 502, 503, 504]);
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 const MAX_REDIRECTS = 30;
-const MAX_DEBUG_BODY = 64 * 1024;
-/**
- * Largest JSON response body img reads (64 MiB): a 1,000-image Glance page is
- * a few MiB even with many properties, so anything larger is a broken or
- * hostile server, and reading on would only exhaust memory.
- */
-export const MAX_JSON_BODY = 64 * 1024 * 1024;
-/** Of an error body, only this much is read: the message img quotes comes from its start. */
-const MAX_ERROR_BODY = 64 * 1024;
-/** Waits `ms`, or rejects with the signal's reason as soon as it is aborted. */
-function abortableSleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
-/** Response header as a single string. */
-export function header(headers: HttpResponse['headers'], name: string): string | undefined {
-  const v = headers[name.toLowerCase()];
-  return Array.isArray(v) ? v[0] : v;
-}
-
-function requestIdOf(headers: HttpResponse['headers']): string | undefined {
-  return header(headers, 'x-openstack-request-id') ?? header(headers, 'x-compute-request-id');
-}
-
-/**
- * The content of a PEM file (CA bundle, client certificate or key). Only a
- * regular file is read: it is opened without blocking and checked on the
- * descriptor, so a FIFO or a device named there is refused at once (error
- * code ENOTREG) instead of hanging img or reading forever.
- */
-function readPemFile(path: string): Buffer {
-  const fd = openSync(path, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK | fsConstants.O_NOCTTY);
-  try {
-    if (!fstatSync(fd).isFile()) throw Object.assign(new Error(`'${path}' is not a regular file`), { code: 'ENOTREG' });
-    return readFileSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function readOptionalFile(path: string | undefined, what: string, flag: string): Buffer | undefined {
-  if (!path) return undefined;
-  try {
-    return readPemFile(path);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? 'unreadable';
-    if (code === 'ENOTREG') throw new ConfigError(`${what} '${path}' (${flag}) is not a regular file`, { cause: err });
-    throw new ConfigError(`Cannot read ${what} '${path}' (${flag}): ${code}`, { cause: err });
-  }
-}
-
-/** The PEM text of NODE_EXTRA_CA_CERTS's file; like Node, a file that cannot be read is ignored with a warning. */
-function readExtraCas(file: string, warn: ((message: string) => void) | undefined): string[] {
-  try {
-    return [readPemFile(file).toString('utf8')];
-  } catch (err) {
-    warn?.(`warning: ignoring extra certs from NODE_EXTRA_CA_CERTS '${file}': ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-    return [];
-  }
-}
-
 /**
  * The one HTTP client img uses, on undici: TLS settings, timeouts, the auth
  * header, retries of safe requests, 401 re-authentication, redirects that
@@ -177,51 +81,7 @@ export class HttpSession {
 
   constructor(opts: SessionOptions = {}) {
     this.opts = opts;
-    if (opts.insecure && opts.cacert) {
-      throw new ConfigError('--insecure and --os-cacert (OS_CACERT) contradict each other: use one');
-    }
-    const idle = opts.idleTimeoutMs ?? 600_000;
-    const tlsOptions = {
-      ca: readOptionalFile(opts.cacert, 'CA bundle', '--os-cacert'),
-      cert: readOptionalFile(opts.cert, 'client certificate', '--os-cert'),
-      key: readOptionalFile(opts.key, 'client key', '--os-key'),
-      rejectUnauthorized: !opts.insecure,
-      timeout: opts.connectTimeoutMs ?? 10_000,
-    };
-    const connector = buildConnector(tlsOptions);
-    // NODE_EXTRA_CA_CERTS semantics (Node's CAs plus the file's), set up once, when TLS is first used.
-    const extraCaFile = opts.extraCaFile && !tlsOptions.ca && !opts.insecure ? opts.extraCaFile : undefined;
-    let withExtraCas: Promise<typeof connector> | undefined;
-    const connect = (options: ConnectOptions, callback: ConnectCallback): void => {
-      if (extraCaFile === undefined || options.protocol !== 'https:') {
-        connector(options, callback);
-        return;
-      }
-      withExtraCas ??= import('node:tls').then((tls) =>
-        buildConnector({ ...tlsOptions, ca: [...tls.rootCertificates, ...readExtraCas(extraCaFile, opts.warn)] }),
-      );
-      withExtraCas.then(
-        (tlsConnector) => tlsConnector(options, callback),
-        (err: Error) => callback(err, null),
-      );
-    };
-    this.dispatcher = new Agent({
-      connect: (options, callback) => {
-        connect(options, (...args) => {
-          const socket = args[1];
-          // A TLS alert that comes after the handshake (TLS 1.3 "certificate required", "unknown
-          // CA"…) would reach undici's request as a bare "other side closed", as the end of the
-          // stream follows it: end the socket with the alert, so the error says what happened.
-          socket?.on('error', (err: NodeJS.ErrnoException) => {
-            if (err.code?.startsWith('ERR_SSL_') && !socket.destroyed) socket.destroy(err);
-          });
-          callback(...args);
-        });
-      },
-      headersTimeout: idle,
-      bodyTimeout: idle,
-      keepAliveTimeout: 10_000,
-    });
+    this.dispatcher = createAgent(opts);
   }
 
   setAuth(provider: AuthProvider): void {
@@ -273,9 +133,9 @@ export class HttpSession {
    */
   async request(req: HttpRequest): Promise<HttpResponse> {
     const method = req.method.toUpperCase();
-    const idempotent = req.idempotent ?? (method === 'GET' || method === 'HEAD' || method === 'DELETE');
+    const idempotent = req.idempotent ?? idempotentByDefault(method);
     const replayable = !(req.body && typeof req.body === 'object' && 'open' in req.body && !req.body.replayable);
-    const maxRetries = this.opts.maxRetries ?? 5;
+    const maxRetries = this.opts.maxRetries ?? DEFAULT_MAX_RETRIES;
     // The wait between retries ends early when the request's signal is aborted (Ctrl-C).
     const sleep = this.opts.sleep ?? ((ms: number) => abortableSleep(ms, req.signal));
     const random = this.opts.random ?? Math.random;
@@ -290,15 +150,15 @@ export class HttpSession {
         const code = networkErrorCode(err);
         const aborted = code === 'UND_ERR_ABORTED' || !!req.signal?.aborted;
         const retryable = idempotent && replayable && !aborted;
-        if (retryable && attempt < maxRetries && !isTlsCode(code)) {
-          const wait = backoff(attempt, random, this.opts.retryBaseMs);
-          this.debug(`${method} ${new URL(req.url).origin} failed (${code ?? (err instanceof Error ? err.message : String(err))}): ` +
+        if (retryable && attempt < maxRetries && !isTlsFailure(err)) {
+          const wait = backoffMs(attempt, random, this.opts.retryBaseMs);
+          this.debug(`${method} ${new URL(req.url).origin} failed (${code ?? messageOf(err)}): ` +
             `retry ${attempt + 1} of ${maxRetries} in ${(wait / 1000).toFixed(1)}s`);
           await sleep(wait);
           continue;
         }
         const failure = connectionError(err, method, req.url);
-        if (!replayable && !aborted && !isTlsCode(code)) {
+        if (!replayable && !aborted && !isTlsFailure(err)) {
           // Say why img gave up at once: the bytes (stdin) are gone, a retry cannot send them again.
           const why = (req.body as BodySource).notReplayableReason ?? 'the request body cannot be sent again';
           throw forRequest(new ConnectionError(`${failure.message}; ${why}`, { cause: err }), method, req.url);
@@ -327,7 +187,7 @@ export class HttpSession {
         throw await this.errorFor(req, method, res, 'the token was rejected and cannot be renewed (OS_TOKEN)');
       }
       if (idempotent && replayable && RETRY_STATUSES.has(res.status) && attempt < maxRetries) {
-        const wait = retryAfterMs(header(res.headers, 'retry-after')) ?? backoff(attempt, random, this.opts.retryBaseMs);
+        const wait = retryAfterMs(header(res.headers, 'retry-after')) ?? backoffMs(attempt, random, this.opts.retryBaseMs);
         await drain(res.body);
         this.debug(`Got ${res.status}: retry ${attempt + 1} of ${maxRetries} in ${(wait / 1000).toFixed(1)}s`);
         await sleep(wait);
@@ -408,7 +268,7 @@ export class HttpSession {
       }
       if (req.contentType) headers['content-type'] = req.contentType;
     }
-    this.traceRequest(method, url, headers, req.json !== undefined ? req.json : body);
+    if (this.opts.debug) traceRequest(this.opts.debug, method, url, headers, req.json !== undefined ? req.json : body);
 
     let res: Dispatcher.ResponseData;
     try {
@@ -430,55 +290,13 @@ export class HttpSession {
       requestId: requestIdOf(res.headers),
       url,
     };
-    if (this.opts.debug) return this.traceResponse(out);
+    if (this.opts.debug) return traceResponse(this.opts.debug, out);
     return out;
   }
 
-  /** One `--debug` line; URLs, headers and bodies in it come from servers, so controls are shown escaped. */
   private debug(line: string): void {
-    this.opts.debug?.(visible(line));
+    trace(this.opts.debug, line);
   }
-
-  private traceRequest(method: string, url: string, headers: Record<string, string>, body: unknown): void {
-    if (!this.opts.debug) return;
-    const traced =
-      typeof body === 'string' ? { text: debugJson(body) }
-      : body !== undefined && !isStream(body) && !Buffer.isBuffer(body) ? { text: debugJson(JSON.stringify(body)) }
-      : body !== undefined ? { binary: true as const }
-      : undefined;
-    this.debug(`REQ: ${curlCommand(method, redactUrl(url), headers, traced)}`);
-  }
-
-  /** Logs status and headers, and buffers small JSON bodies to log them too. */
-  private async traceResponse(res: HttpResponse): Promise<HttpResponse> {
-    const hdrs = Object.entries(redactHeaders(res.headers))
-      .map(([k, v]) => `${k}: ${v}`)
-      .join(' ');
-    this.debug(`RESP: [${res.status}] ${hdrs}`);
-    const type = header(res.headers, 'content-type') ?? '';
-    if (!type.includes('json')) {
-      if (res.status >= 400) {
-        this.debug('RESP BODY: <non-JSON error body, see the error message>');
-      }
-      return res;
-    }
-    // One byte over the cap is enough for json() to report a body that is too large.
-    const text = await readLimited(res.body, MAX_JSON_BODY + 1);
-    this.debug(`RESP BODY: ${debugJson(text)}`);
-    return { ...res, body: Readable.from([Buffer.from(text)]) };
-  }
-}
-
-function debugJson(text: string): string {
-  let shown = text;
-  try {
-    shown = JSON.stringify(withoutCatalog(redactJson(JSON.parse(text))));
-  } catch {
-    // Not JSON: printed as it is, less anything that looks like a token (below).
-  }
-  // Also in JSON: Keystone quotes tokens in messages ("Could not find token: gAAAAA…").
-  shown = maskTokens(shown);
-  return shown.length > MAX_DEBUG_BODY ? `${shown.slice(0, MAX_DEBUG_BODY)}… (truncated)` : shown;
 }
 
 function lowerKeys(h: Record<string, string>): Record<string, string> {
@@ -487,90 +305,10 @@ function lowerKeys(h: Record<string, string>): Record<string, string> {
   return out;
 }
 
-function isStream(x: unknown): x is Readable {
-  return !!x && typeof (x as Readable).pipe === 'function';
-}
-
-function isTlsCode(code: string | undefined): boolean {
-  return !!code && (code.includes('CERT') || code.includes('TLS') || code.includes('SSL') || code.includes('SIGNATURE'));
-}
-
-/** base·2ⁿ (base 0.5 s by default) with ±25 % jitter, capped at 60 s. */
-function backoff(attempt: number, random: () => number, baseMs = 500): number {
-  const base = Math.min(60_000, baseMs * 2 ** attempt);
-  return Math.min(60_000, Math.round(base * (0.75 + random() * 0.5)));
-}
-
-/** Retry-After as seconds or an HTTP date, capped at 60 s; undefined when absent or unparsable. */
-function retryAfterMs(value: string | undefined): number | undefined {
-  if (!value) return undefined;
-  const secs = Number(value);
-  if (Number.isFinite(secs) && secs >= 0) return Math.min(60_000, secs * 1000);
-  const date = Date.parse(value);
-  if (Number.isFinite(date)) return Math.min(60_000, Math.max(0, date - Date.now()));
-  return undefined;
-}
-
-async function drain(body: Readable): Promise<void> {
-  try {
-    for await (const _chunk of body) {
-      // discard
-    }
-  } catch {
-    // The body is of no interest; a broken one must not mask the real outcome.
-  }
-}
-
 /**
  * True when a request sent as `method` (after redirects turned it into
  * `currentMethod`) carries a body: the original method with JSON or a body.
  */
 function hasBody(req: HttpRequest, method: string, currentMethod: string): boolean {
   return currentMethod === method && (req.json !== undefined || req.body !== undefined);
-}
-
-/**
- * The first `limit` bytes of `body` as UTF-8; the rest is not read (the
- * stream is destroyed), so an endless body costs no more than `limit`.
- */
-async function readLimited(body: Readable, limit: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
-    chunks.push(size + buf.length > limit ? buf.subarray(0, limit - size) : buf);
-    size += buf.length;
-    if (size >= limit) {
-      body.destroy();
-      break;
-    }
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-/**
- * A JSON response body as text, at most {@link MAX_JSON_BODY} bytes. A
- * larger body, announced by Content-Length or found while reading, is an
- * {@link ImgError} naming the cap; reading stops there (the connection is
- * dropped), so an endless body cannot exhaust memory or run forever.
- */
-export async function readJsonBody(res: HttpResponse, method: string): Promise<string> {
-  const tooBig = () => {
-    res.body.destroy();
-    return new ImgError(
-      `${method.toUpperCase()} ${new URL(res.url).pathname}: the server's JSON response is larger than ` +
-        `${MAX_JSON_BODY / (1024 * 1024)} MiB, img's limit; stopped reading (HTTP ${res.status})`,
-    );
-  };
-  const declared = Number(header(res.headers, 'content-length'));
-  if (Number.isFinite(declared) && declared > MAX_JSON_BODY) throw tooBig();
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of res.body) {
-    const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
-    size += buf.length;
-    if (size > MAX_JSON_BODY) throw tooBig();
-    chunks.push(buf);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }

@@ -1,8 +1,8 @@
 /**
  * The pieces of undici img uses, loaded on their own. `import 'undici'`
- * evaluates its whole index (fetch, WebSocket, caches, mocks, proxies):
- * about 170 ms and 20 MB at every start, for a CLI whose typical run is one
- * HTTP request. The Agent and the request API cost a tenth of that.
+ * evaluates its whole index (fetch, WebSocket, caches, mocks, proxies) at
+ * every start, for a CLI whose typical run is one HTTP request; the Agent
+ * and the request API are a small part of that cost (bench/RESULTS.md).
  * (undici has no "exports" map, so these paths are public to Node; the
  * version is pinned by package-lock.json.)
  */

@@ -3,9 +3,11 @@ import { ConfigError } from '../errors.js';
 import { HttpSession } from '../http/session.js';
 import { endpointUrl } from './endpoint.js';
 import { ImagesApi } from './glance.js';
-import { KeystoneAuth, KeystoneClient, findEndpoint, type IssuedToken, type TokenStore } from './keystone.js';
+import { findEndpoint } from './catalog.js';
+import { KeystoneClient, type IssuedToken, type TokenStore } from './keystone.js';
+import { KeystoneAuth } from './token-provider.js';
 
-export interface ClientOptions {
+interface ClientOptions {
   /** Receives redacted `--debug` lines. */
   debug?: (line: string) => void;
   /** Idle read/write timeout in seconds (--timeout). */

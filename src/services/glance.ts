@@ -2,7 +2,8 @@ import { AmbiguousNameError, ImgError, NotFoundError, ResourceNotFoundError, typ
 import { failedRequest, networkErrorCode } from '../http/errors.js';
 import type { Readable } from 'node:stream';
 import type { BodySource, HttpSession } from '../http/session.js';
-import { header } from '../http/session.js';
+import { header } from '../http/response.js';
+import { isTlsFailure } from '../http/tls.js';
 import { checkImage, checkImagePage } from './shape.js';
 
 /** A Glance v2 image as the API returns it; extra properties sit at the top level. */
@@ -47,7 +48,7 @@ export interface ImageListQuery {
 }
 
 /** Image data being downloaded. */
-export interface ImageData {
+interface ImageData {
   /** The bytes; the caller must consume or destroy it. */
   body: Readable;
   /** False for 204: the image has no data. */
@@ -80,17 +81,17 @@ export function attributePath(key: string): string {
   return `/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
 }
 
-export const JSON_PATCH_TYPE = 'application/openstack-images-v2.1-json-patch';
+const JSON_PATCH_TYPE = 'application/openstack-images-v2.1-json-patch';
 
 /** Page size asked for when listing everything; Glance caps it at its api_limit_max. */
-export const PAGE_SIZE = 1000;
+const PAGE_SIZE = 1000;
 
 /**
  * Most pages one list follows (10,000: ten million images at Glance's
  * default page size of 1,000). A `next` chain longer than this is a server
  * that never ends the list, and img stops instead of looping forever.
  */
-export const MAX_PAGES = 10_000;
+const MAX_PAGES = 10_000;
 
 /** Glance image IDs are UUIDs (the v2 schema enforces it); anything else can only be a name. */
 const UUID_RE = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
@@ -100,7 +101,7 @@ const UUID_RE = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{1
  * suffix removed: `http://h:9292`, `http://h:9292/v2/` and
  * `http://h/image/v2.1` give `http://h:9292`, `http://h:9292` and `http://h/image`.
  */
-export function imageApiRoot(endpoint: string): string {
+function imageApiRoot(endpoint: string): string {
   const url = new URL(endpoint);
   url.pathname = url.pathname.replace(/\/+$/, '').replace(/\/v\d+(\.\d+)?$/, '');
   url.search = '';
@@ -298,7 +299,7 @@ export function isCreateFailure(err: unknown): boolean {
  * image, and re-sending with the same id is safe.
  */
 export function createAnswerLost(err: ConnectionError): boolean {
-  const code = networkErrorCode(err.cause) ?? '';
+  const code = networkErrorCode(err.cause);
   if (code === 'UND_ERR_ABORTED' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return false;
-  return !/CERT|TLS|SSL|SIGNATURE/.test(code);
+  return !isTlsFailure(err.cause);
 }

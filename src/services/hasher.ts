@@ -1,9 +1,9 @@
 /**
  * Digests of a byte stream, computed on a worker thread so that a transfer
  * hashes its bytes while they move instead of in between (on the main
- * thread, sha512 alone, ~350 MiB/s here, held a 1 GiB download to a third
- * of the wire's speed), or inline on the calling thread where a second
- * thread would only compete for the CPU (see UploadSource).
+ * thread, sha512 alone is slower than a fast link, and held downloads well
+ * below the wire's speed: bench/RESULTS.md), or inline on the calling thread
+ * where a second thread would only compete for the CPU (see UploadSource).
  *
  * The worker gets the bytes through a small fixed pool of slabs in one
  * SharedArrayBuffer: {@link Hasher.update} copies a chunk into the free

@@ -1,13 +1,15 @@
+/** The Keystone v3 client: the identity URL, the token calls img makes (issue, revoke), and the token they return. */
 import { ApiError, AuthError, ConfigError, UnauthorizedError } from '../errors.js';
-import { interfaceOf, type AuthSettings, type Interface } from '../config/index.js';
-import type { AuthProvider, HttpSession } from '../http/session.js';
+import type { AuthSettings, Interface } from '../config/types.js';
+import type { HttpSession } from '../http/session.js';
 import { redactUrl } from '../http/redact.js';
-import { header, readJsonBody } from '../http/session.js';
+import { header, readJsonBody } from '../http/response.js';
 import { endpointUrl } from './endpoint.js';
 import { checkTokenBody } from './shape.js';
+import { buildAuthRequest } from './auth-request.js';
 
 /** One endpoint of a catalog entry, as Keystone v3 returns it. */
-export interface CatalogEndpoint {
+interface CatalogEndpoint {
   id?: string;
   interface: string;
   region?: string | null;
@@ -46,6 +48,16 @@ interface TokenResponseBody {
   token: Omit<IssuedToken, 'token' | 'catalog'> & { catalog?: CatalogService[] };
 }
 
+/** Storage for an issued token between runs (see services/token-cache.ts). */
+export interface TokenStore {
+  load(): Promise<IssuedToken | undefined>;
+  save(token: IssuedToken): Promise<void>;
+  /** Remove the entry; with `onlyToken`, only when the entry holds that token. */
+  evict(onlyToken?: string): Promise<void>;
+  /** Exclusive lock across processes; resolves to its release. */
+  lock(): Promise<() => Promise<void>>;
+}
+
 /**
  * The Keystone v3 base URL for an OS_AUTH_URL given with or without `/v3`
  * (`http://h:5000`, `http://h:5000/v3/`, `http://h/identity` all work).
@@ -63,50 +75,6 @@ export function identityV3Url(authUrl: string): string {
   url.search = '';
   url.hash = '';
   return url.toString().replace(/\/$/, '');
-}
-
-function domainRef(id: string | undefined, name: string | undefined): { id: string } | { name: string } | undefined {
-  if (id) return { id };
-  if (name) return { name };
-  return undefined;
-}
-
-/**
- * The JSON body of POST /v3/auth/tokens for the configured auth type and
- * scope: project (by ID, or name + domain), domain, or unscoped when neither
- * is set. Application credentials carry their own scope, so none is added.
- */
-export function buildAuthRequest(auth: AuthSettings): Record<string, unknown> {
-  let identity: Record<string, unknown>;
-  if (auth.authType === 'token') {
-    identity = { methods: ['token'], token: { id: auth.token } };
-  } else if (auth.authType === 'v3applicationcredential') {
-    const cred: Record<string, unknown> = { secret: auth.applicationCredentialSecret };
-    if (auth.applicationCredentialId) {
-      cred['id'] = auth.applicationCredentialId;
-    } else {
-      cred['name'] = auth.applicationCredentialName;
-      cred['user'] = auth.userId
-        ? { id: auth.userId }
-        : { name: auth.username, domain: domainRef(auth.userDomainId, auth.userDomainName) };
-    }
-    return { auth: { identity: { methods: ['application_credential'], application_credential: cred } } };
-  } else {
-    const user: Record<string, unknown> = auth.userId
-      ? { id: auth.userId }
-      : { name: auth.username, domain: domainRef(auth.userDomainId, auth.userDomainName) };
-    user['password'] = auth.password;
-    identity = { methods: ['password'], password: { user } };
-  }
-  const body: Record<string, unknown> = { identity };
-  if (auth.projectId) {
-    body['scope'] = { project: { id: auth.projectId } };
-  } else if (auth.projectName) {
-    body['scope'] = { project: { name: auth.projectName, domain: domainRef(auth.projectDomainId, auth.projectDomainName) } };
-  } else if (auth.domainId || auth.domainName) {
-    body['scope'] = { domain: domainRef(auth.domainId, auth.domainName) };
-  }
-  return { auth: body };
 }
 
 /** Keystone v3 calls img makes: issue and revoke tokens. */
@@ -186,146 +154,4 @@ export class KeystoneClient {
       context: 'Failed to revoke token',
     });
   }
-}
-
-/**
- * URL of the `type` service in the catalog for an interface and, when given,
- * a region (matched against `region_id` and the older `region`). Errors say
- * which regions/interfaces the catalog does offer. An endpoint that is not an
- * http(s) URL with a host (`file:`, `javascript:`, …) is a ConfigError, like
- * a malformed OS_AUTH_URL (see {@link endpointUrl}).
- */
-export function findEndpoint(
-  catalog: CatalogService[],
-  want: { type: string; interface: Interface; region?: string | undefined },
-): string {
-  const services = catalog.filter((s) => s.type === want.type);
-  if (services.length === 0) {
-    throw new ConfigError(
-      `The service catalog has no '${want.type}' service: set OS_IMAGE_URL or --os-image-url, or check the project scope`,
-    );
-  }
-  const endpoints = services.flatMap((s) => s.endpoints);
-  const inRegion = want.region
-    ? endpoints.filter((e) => (e.region_id ?? e.region) === want.region)
-    : endpoints;
-  if (inRegion.length === 0) {
-    const regions = [...new Set(endpoints.map((e) => e.region_id ?? e.region ?? '(none)'))].sort();
-    throw new ConfigError(
-      `No '${want.type}' endpoint in region '${want.region}' (OS_REGION_NAME / --os-region-name); the catalog has: ${regions.join(', ')}`,
-    );
-  }
-  const match = inRegion.find((e) => interfaceOf(e.interface) === want.interface);
-  if (!match) {
-    const ifaces = [...new Set(inRegion.map((e) => e.interface))].sort();
-    throw new ConfigError(
-      `No '${want.interface}' endpoint for '${want.type}'${want.region ? ` in region '${want.region}'` : ''} (OS_INTERFACE / --os-interface); the catalog has: ${ifaces.join(', ')}`,
-    );
-  }
-  const what = `The service catalog's ${want.interface} ${want.type} endpoint${want.region ? ` (region '${want.region}')` : ''}`;
-  endpointUrl(typeof match.url === 'string' ? match.url : '', what, 'http://controller:9292');
-  return match.url;
-}
-
-/**
- * AuthProvider backed by Keystone: issues a token on first use (or takes
- * one from `cache`), and after a 401 issues a fresh one once. With
- * `OS_TOKEN` auth the token cannot be renewed, which `invalidate` reports.
- */
-export class KeystoneAuth implements AuthProvider {
-  private current: IssuedToken | undefined;
-  private pending: Promise<IssuedToken> | undefined;
-  /**
-   * Tokens a server answered 401 for: never taken from the cache again. A
-   * different token found in the cache (another img process re-authenticated
-   * meanwhile) is still used, so concurrent processes re-authenticate once.
-   */
-  private readonly rejected = new Set<string>();
-  /** The last token this process got from Keystone (not from the cache). */
-  private issuedHere: IssuedToken | undefined;
-
-  constructor(
-    private readonly client: KeystoneClient,
-    private readonly canRenew: boolean,
-    private readonly cache?: TokenStore,
-    /** Told every token this process uses (from Keystone or the cache), so it can be kept out of messages. */
-    private readonly onToken?: (token: string) => void,
-  ) {}
-
-  /** The issued token with its catalog, authenticating when needed. */
-  async login(): Promise<IssuedToken> {
-    // The 120 s margin is for tokens from the cache. One Keystone just issued to this process is
-    // used until shortly before it expires, however short its lifetime: otherwise a cloud with
-    // tokens living under 120 s would get a new token request before every API request.
-    const margin = this.current && this.current === this.issuedHere ? ISSUED_HERE_MARGIN_MS : undefined;
-    if (this.current && !expiresSoon(this.current, Date.now(), margin)) return this.current;
-    this.pending ??= this.loginOnce().finally(() => {
-      this.pending = undefined;
-    });
-    return this.pending;
-  }
-
-  /**
-   * Cached token if still good; else, holding the cache lock so that
-   * concurrent img processes send one token request between them, check the
-   * cache again and issue a new token.
-   */
-  private async loginOnce(): Promise<IssuedToken> {
-    const usable = async () => {
-      if (!this.cache) return undefined;
-      const cached = await this.cache.load();
-      return cached && !expiresSoon(cached) && !this.rejected.has(cached.token) ? cached : undefined;
-    };
-    let token = await usable();
-    if (!token) {
-      const release = this.cache ? await this.cache.lock() : async () => undefined;
-      try {
-        token = await usable();
-        if (!token) {
-          // Drop a cache entry that still holds a token a server rejected (under the lock, so a
-          // newer token another process saves meanwhile is never the one removed).
-          for (const stale of this.rejected) await this.cache?.evict(stale);
-          token = await this.client.issueToken();
-          this.issuedHere = token;
-          await this.cache?.save(token);
-        }
-      } finally {
-        await release();
-      }
-    }
-    this.onToken?.(token.token);
-    this.current = token;
-    return token;
-  }
-
-  async token(): Promise<string> {
-    return (await this.login()).token;
-  }
-
-  invalidate(): boolean {
-    const stale = this.current?.token;
-    this.current = undefined;
-    // The cache entry is dropped by the next login, under the cache lock.
-    if (stale !== undefined) this.rejected.add(stale);
-    return this.canRenew;
-  }
-}
-
-/** Storage for an issued token between runs (see services/token-cache.ts). */
-export interface TokenStore {
-  load(): Promise<IssuedToken | undefined>;
-  save(token: IssuedToken): Promise<void>;
-  /** Remove the entry; with `onlyToken`, only when the entry holds that token. */
-  evict(onlyToken?: string): Promise<void>;
-  /** Exclusive lock across processes; resolves to its release. */
-  lock(): Promise<() => Promise<void>>;
-}
-
-/** Margin for a token issued to this very process (see KeystoneAuth.login). */
-const ISSUED_HERE_MARGIN_MS = 5_000;
-
-/** True when fewer than `marginMs` (default 120 s) of the token's life remain (then it is renewed, not used). */
-export function expiresSoon(token: Pick<IssuedToken, 'expires_at'>, now = Date.now(), marginMs = 120_000): boolean {
-  const expires = Date.parse(token.expires_at);
-  return !Number.isFinite(expires) || expires - now < marginMs;
 }

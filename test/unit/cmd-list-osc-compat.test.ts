@@ -7,6 +7,8 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { FakeCloud } from '../helpers/fake-cloud.js';
 import { img, sent } from '../helpers/expect.js';
+import { sortImages } from '../../src/commands/list.js';
+import type { Image } from '../../src/services/glance.js';
 
 let cloud: FakeCloud;
 before(async () => {
@@ -43,4 +45,11 @@ test('--member-status is checked before any request', async () => {
   assert.equal(bad.code, 2);
   assert.equal(bad.stderr, "img: Invalid value 'bogus' for --member-status: choose from accepted, pending, rejected, all\n");
   assert.deepEqual(bad.all, []);
+});
+
+test('--sort compares Python str() of each value, lists included, as osc_lib sort_items does', () => {
+  const image = (name: string, tags: string[]) => ({ name, tags }) as unknown as Image;
+  // str(['a', 'c']) < str(['b']) < str([]): "'" sorts before ']'.
+  const sorted = sortImages([image('none', []), image('b', ['b']), image('ac', ['a', 'c'])], [{ key: 'tags', desc: false }]);
+  assert.deepEqual(sorted.map((i) => i.name), ['ac', 'b', 'none']);
 });
