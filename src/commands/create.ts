@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
-import { ConflictError, ConnectionError, ImgError, InterruptedError, ResourceNotFoundError } from '../errors.js';
+import { ConflictError, ConnectionError, ImgError, InterruptedError, messageOf, ResourceNotFoundError } from '../errors.js';
 import { createAnswerLost, isCreateFailure, type Image, type ImagesApi } from '../services/glance.js';
 import { UploadSource, verifyUpload } from '../services/transfer.js';
 import type { CommandContext, CommandResult } from './context.js';
@@ -92,9 +92,8 @@ function creationAttributes(name: string, opts: CreateOptions): Record<string, u
   return attrs;
 }
 
-/** Re-sends of a create whose answer was lost, paced as the session paces its retries (0.5 s·2ⁿ ±25 %). */
+/** Re-sends of a create whose answer was lost (paced by ImagesApi.resendDelayMs, as the session's retries). */
 const CREATE_RETRIES = 5;
-const CREATE_RETRY_BASE_MS = 500;
 
 /**
  * POST the image. The POST is not idempotent, but the id img generated makes
@@ -130,9 +129,8 @@ async function createWithId(
       // Keystone's when the token it needed could not be had: then the POST never left.
       if (!ownId || !isCreateFailure(err) || !(err instanceof ConnectionError || ctx.signal.aborted)) throw err;
       if (err instanceof ConnectionError && attempt < CREATE_RETRIES && createAnswerLost(err) && !ctx.signal.aborted) {
-        const base = CREATE_RETRY_BASE_MS * 2 ** attempt;
         try {
-          await delay(Math.round(base * (0.75 + Math.random() * 0.5)), undefined, { signal: ctx.signal });
+          await delay(images.resendDelayMs(attempt), undefined, { signal: ctx.signal });
           resent = true;
           continue;
         } catch {
@@ -157,7 +155,7 @@ async function forgetUnanswered(ctx: CommandContext, images: ImagesApi, id: stri
     ctx.warn(`deleted image ${id}, made by this command's create whose answer was lost`);
   } catch (err) {
     if (err instanceof ResourceNotFoundError) return;
-    const why = err instanceof Error ? err.message : String(err);
+    const why = messageOf(err);
     ctx.warn(`the create got no answer and image ${id} may exist: could not delete it: ${why}`);
   }
 }
@@ -178,7 +176,7 @@ async function cleanUp(ctx: CommandContext, images: ImagesApi, image: Image, err
     await images.delete(image.id);
     ctx.warn(`deleted image ${image.id}, created by this command, after the failure`);
   } catch (cleanupErr) {
-    const why = cleanupErr instanceof Error ? cleanupErr.message : String(cleanupErr);
+    const why = messageOf(cleanupErr);
     ctx.warn(`could not delete image ${image.id} after the failure: ${why}`);
   }
   if (reason instanceof ImgError || reason instanceof Error) return reason;

@@ -84,6 +84,11 @@ export class HttpSession {
     this.dispatcher = createAgent(opts);
   }
 
+  /** How long to wait before re-sending a request for the `attempt`-th time (0-based), as the session paces its own retries. */
+  retryDelayMs(attempt: number): number {
+    return backoffMs(attempt, this.opts.random ?? Math.random, this.opts.retryBaseMs);
+  }
+
   setAuth(provider: AuthProvider): void {
     this.auth = provider;
   }

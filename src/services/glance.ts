@@ -119,6 +119,11 @@ export class ImagesApi {
     this.root = imageApiRoot(endpoint);
   }
 
+  /** The wait before re-sending a create whose answer was lost, paced as the session's retries (IMG_RETRY_BASE_MS). */
+  resendDelayMs(attempt: number): number {
+    return this.session.retryDelayMs(attempt);
+  }
+
   private url(path: string): string {
     return `${this.root}/v2/${path}`;
   }

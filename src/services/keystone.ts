@@ -1,6 +1,6 @@
 /** The Keystone v3 client: the identity URL, the token calls img makes (issue, revoke), and the token they return. */
 import { ApiError, AuthError, ConfigError, UnauthorizedError } from '../errors.js';
-import type { AuthSettings, Interface } from '../config/types.js';
+import type { AuthSettings } from '../config/types.js';
 import type { HttpSession } from '../http/session.js';
 import { redactUrl } from '../http/redact.js';
 import { header, readJsonBody } from '../http/response.js';
