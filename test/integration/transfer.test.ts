@@ -174,13 +174,15 @@ describe('transfers: create/upload/save, bytes read back equal', { timeout: 180_
     assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith('corrupt')), []);
   });
 
-  test('save without --resume ignores (replaces) a stale .partial', async () => {
+  test('save without --resume downloads afresh and leaves a stale .partial alone', async () => {
+    // Only --resume may take over <file>.partial (after checking it is ours); a plain save
+    // downloads into a private file of its own and never opens, adopts or removes that name.
     const out = path.join(dir, 'stale.raw');
     writeFileSync(`${out}.partial`, Buffer.from('garbage'));
     const r = await img('admin', ['save', N.stdin, '--file', out]);
     assert.equal(r.code, 0, describeRun(r));
     assert.equal(sha512(readFileSync(out)), small.sha512);
-    assert.equal(existsSync(`${out}.partial`), false);
+    assert.equal(readFileSync(`${out}.partial`, 'utf8'), 'garbage');
   });
 
   test('errors before any transfer: a missing source file, an unwritable destination, save to stdout with --resume', async () => {
@@ -189,10 +191,10 @@ describe('transfers: create/upload/save, bytes read back equal', { timeout: 180_
       img('admin', ['save', N.file, '--file', path.join(dir, 'no-such-dir', 'x.img')]),
       img('admin', ['save', N.file, '--resume']),
     ]);
-    assert.equal(nofile.code, 1, describeRun(nofile));
+    assert.equal(nofile.code, 2, describeRun(nofile));
     assert.equal(nofile.stderr, `img: File '${path.join(dir, 'does-not-exist.img')}' not found\n`);
     assert.equal((await listAll('admin', `name=${encodeURIComponent(N.nofile)}`)).length, 0, 'no image was created');
-    assert.equal(nodir.code, 1, describeRun(nodir));
+    assert.equal(nodir.code, 2, describeRun(nodir));
     assert.match(nodir.stderr, /^img: Cannot write '.*no-such-dir\/x\.img': directory '.*no-such-dir' does not exist\n$/);
     assert.equal(nodir.stdout, '');
     assert.equal(resume.code, 2, describeRun(resume));
