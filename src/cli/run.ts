@@ -8,17 +8,18 @@ import type { FormatOptions } from '../output/index.js';
 import { visible } from '../output/safe-text.js';
 import type { OutputKind, Runner } from './program.js';
 import { readPasswordLine, promptPassword } from './prompt.js';
+import { scrubSecrets } from './scrub.js';
 
 /** The process's streams and environment, injectable for tests. */
 export interface Io {
   stdin: Readable & { isTTY?: boolean };
   stdout: Writable & { isTTY?: boolean; columns?: number };
-  stderr: NodeJS.WriteStream;
+  stderr: Writable & { isTTY?: boolean; columns?: number };
   env: Record<string, string | undefined>;
   cwd: string;
   homeDir: string;
   signal: AbortSignal;
-  /** Secrets seen this run; main.ts scrubs them from anything it prints. */
+  /** Secrets seen this run; run-cli.ts scrubs them from anything it prints. */
   secrets: Set<string>;
   version: string;
 }
@@ -108,7 +109,7 @@ export function makeRunner(io: Io): Runner {
       throw new UsageError(`Invalid value '${String(o['timeout'])}' for --timeout: expected seconds > 0`);
     }
     const client = new CloudClient(cfg, {
-      // Debug lines are redacted by the session; known secrets are scrubbed again, as main.ts does for errors.
+      // Debug lines are redacted by the session; known secrets are scrubbed again, as run-cli.ts does for errors.
       debug: o['debug'] ? (line) => io.stderr.write(`${scrubSecrets(line, io.secrets)}\n`) : undefined,
       onToken: (token) => io.secrets.add(token),
       timeoutSeconds: timeout,
@@ -160,13 +161,6 @@ export function makeRunner(io: Io): Runner {
       await client.close();
     }
   };
-}
-
-/** `text` with every known secret (4 characters or more, as main.ts scrubs) replaced by `***`. */
-function scrubSecrets(text: string, secrets: Set<string>): string {
-  let out = text;
-  for (const s of secrets) if (s.length >= 4 && out.includes(s)) out = out.split(s).join('***');
-  return out;
 }
 
 /**
