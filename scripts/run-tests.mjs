@@ -1,8 +1,11 @@
 #!/usr/bin/env node
-// Runs the compiled test files with Node's built-in test runner.
-//   node scripts/run-tests.mjs unit         fast tests (fake cloud, formatters, config)
-//   node scripts/run-tests.mjs integration  the real local cloud (scripts/local-cloud.sh)
-//   node scripts/run-tests.mjs all          both, unit first
+// Runs the compiled test files with Node's built-in test runner. The folder says the kind:
+//   test/unit/         pure functions, and img run in-process (runCli) against the fake cloud
+//   test/process/      the real bin/img as a child process (launcher, signals, TLS, ttys, pipes, smoke)
+//   test/integration/  bin/img against the real local cloud (scripts/local-cloud.sh)
+//   node scripts/run-tests.mjs unit         unit and process tests (no services needed)
+//   node scripts/run-tests.mjs integration  integration tests
+//   node scripts/run-tests.mjs all          all three, integration last
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -35,7 +38,12 @@ function run(label, dir, concurrency) {
 }
 
 let status = 0;
-if (which === 'unit' || which === 'all') status ||= run('unit', 'unit', 2);
+if (which === 'unit' || which === 'all') {
+  // Both folders always run, so one failing does not hide the other's results.
+  const unit = run('unit', 'unit', 2);
+  const spawned = run('process', 'process', 2);
+  status ||= unit || spawned;
+}
 if ((which === 'integration' || which === 'all') && status === 0) {
   const up = spawnSync('bash', [path.join(root, 'scripts', 'local-cloud.sh'), 'up'], { stdio: 'inherit' });
   if (up.status !== 0) {
