@@ -4,6 +4,7 @@ import type { CommandContext, CommandResult, Progress } from '../commands/contex
 import { needsPassword, resolveCloudConfig, validateForAuth, loadImgSettings } from '../config/index.js';
 import type { CloudConfig, ImgSettings } from '../config/types.js';
 import { ConfigError, UsageError } from '../errors.js';
+import { checkFormat, type ListFormat, type ShowFormat } from '../output/formats.js';
 import type { FormatOptions } from '../output/index.js';
 import { visible } from '../output/safe-text.js';
 import type { OutputKind, Runner } from './program.js';
@@ -24,15 +25,12 @@ export interface Io {
   version: string;
 }
 
-/** Output options of the command line (and img config's default format) as the formatter takes them. */
-async function formatOptions(kind: 'list' | 'show', o: Record<string, unknown>, settings: ImgSettings, io: Io): Promise<FormatOptions> {
-  const format = (o['format'] as string | undefined) ?? settings.format ?? 'table';
-  const { LIST_FORMATS, SHOW_FORMATS } = await import('../output/index.js');
-  const allowed: readonly string[] = kind === 'list' ? LIST_FORMATS : SHOW_FORMATS;
-  if (!allowed.includes(format)) {
-    // argparse's wording, as the openstack client prints it.
-    throw new UsageError(`argument -f/--format: invalid choice: '${format}' (choose from ${allowed.map((f) => `'${f}'`).join(', ')})`);
-  }
+/**
+ * Output options of the command line (and img config's default format) as the formatter takes them.
+ * The format is checked here, the one place, before any network work.
+ */
+function formatOptions(kind: 'list' | 'show', o: Record<string, unknown>, settings: ImgSettings, io: Io): FormatOptions {
+  const format = checkFormat(kind, (o['format'] as string | undefined) ?? settings.format ?? 'table');
   let maxWidth: number | undefined;
   if (o['maxWidth'] !== undefined) {
     const text = String(o['maxWidth']);
@@ -53,6 +51,18 @@ async function formatOptions(kind: 'list' | 'show', o: Record<string, unknown>, 
     terminalWidth: io.stdout.isTTY ? io.stdout.columns : undefined,
     env: io.env,
   };
+}
+
+/**
+ * A format checkFormat passed for a `checked` command, as the format of the
+ * `printed` kind of result. They are the same kind for every command; a
+ * command that returned another kind is a bug in img, not the user's input.
+ */
+function checkedAs(printed: 'list', checked: OutputKind, format: ListFormat | ShowFormat): ListFormat;
+function checkedAs(printed: 'show', checked: OutputKind, format: ListFormat | ShowFormat): ShowFormat;
+function checkedAs(printed: 'list' | 'show', checked: OutputKind, format: ListFormat | ShowFormat): ListFormat | ShowFormat {
+  if (printed !== checked) throw new Error(`a ${checked} command returned a ${printed} result`);
+  return format;
 }
 
 function remember(io: Io, cfg: CloudConfig): void {
@@ -79,7 +89,7 @@ export function makeRunner(io: Io): Runner {
     };
     const settings = await loadImgSettings(io.cwd, io.homeDir, io.env, warnOnce);
     // Check the output options before any network work, so a typo costs nothing.
-    const fmt = kind === 'none' ? undefined : await formatOptions(kind, o, settings, io);
+    const fmt = kind === 'none' ? undefined : formatOptions(kind, o, settings, io);
 
     if (o['passwordStdin'] && o['file'] === '-') {
       throw new UsageError('--password-stdin and --file - both want stdin: use one');
@@ -154,8 +164,8 @@ export function makeRunner(io: Io): Runner {
       const output = await formatters;
       const text =
         result.kind === 'list'
-          ? output.renderList(result.columns, result.rows, fmt)
-          : output.renderShow(result.fields, result.values, fmt);
+          ? output.renderList(result.columns, result.rows, { ...fmt, format: checkedAs('list', kind, fmt.format) })
+          : output.renderShow(result.fields, result.values, { ...fmt, format: checkedAs('show', kind, fmt.format) });
       io.stdout.write(text);
     } finally {
       await client.close();
