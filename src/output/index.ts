@@ -25,7 +25,7 @@ import * as yaml from './yaml.js';
 
 export { dictColumn, listColumn, type Cell, type Formattable } from './columns.js';
 
-export { LIST_FORMATS, SHOW_FORMATS, checkFormat, type ListFormat, type ShowFormat } from './formats.js';
+export { checkFormat, type ListFormat, type ShowFormat } from './formats.js';
 
 /** How to print: the format (already checked, see checkFormat) and cliff's output options. */
 export interface FormatOptions<F extends ListFormat | ShowFormat = ListFormat | ShowFormat> {
