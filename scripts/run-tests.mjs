@@ -7,12 +7,17 @@
 //   node scripts/run-tests.mjs integration  integration tests
 //   node scripts/run-tests.mjs all          all three, integration last
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const which = process.argv[2] ?? 'all';
+
+/** test/…/x.test.ts for dist/test/…/x.test.js. */
+function sourceOf(compiled) {
+  return path.join(root, path.relative(path.join(root, 'dist'), compiled)).replace(/\.js$/, '.ts');
+}
 
 function testFiles(dir) {
   const out = [];
@@ -21,7 +26,8 @@ function testFiles(dir) {
   for (const name of entries.sort()) {
     const p = path.join(dir, name);
     if (statSync(p).isDirectory()) out.push(...testFiles(p));
-    else if (name.endsWith('.test.js')) out.push(p);
+    // Only files whose source still exists: tsc leaves the output of a moved or deleted test behind.
+    else if (name.endsWith('.test.js') && existsSync(sourceOf(p))) out.push(p);
   }
   return out;
 }
