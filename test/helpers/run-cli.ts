@@ -28,6 +28,11 @@ function sink(): { stream: Writable; bytes: () => Buffer } {
  * runs do not see each other's variables. Resolves with the exit code
  * runCli returns (`signal` is always null); rejects after `opts.timeoutMs`
  * (default 30000). `opts.direct` (bin/img's #! line) needs a process: use runImg.
+ *
+ * One difference remains: a relative path in a command's options (`--file
+ * disk.img`) is opened relative to this process's working directory, not
+ * `opts.cwd`, because create/save/upload open files themselves. Pass
+ * absolute paths, or use runImg.
  */
 export async function runCliInProcess(args: string[], opts: RunImgOptions = {}): Promise<ImgResult> {
   if (opts.direct) throw new Error('runCliInProcess: `direct` runs bin/img through its #! line; use runImg');
