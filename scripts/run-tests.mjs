@@ -32,10 +32,10 @@ function testFiles(dir) {
   return out;
 }
 
-function run(label, dir, concurrency) {
-  const files = testFiles(path.join(root, 'dist', 'test', dir));
+function run(label, dirs, concurrency) {
+  const files = dirs.flatMap((dir) => testFiles(path.join(root, 'dist', 'test', dir)));
   if (files.length === 0) {
-    console.error(`run-tests: no ${label} test files found under dist/test/${dir}`);
+    console.error(`run-tests: no ${label} test files found under ${dirs.map((d) => `dist/test/${d}`).join(', ')}`);
     return 1;
   }
   console.log(`\n=== ${label} tests (${files.length} files) ===`);
@@ -44,12 +44,9 @@ function run(label, dir, concurrency) {
 }
 
 let status = 0;
-if (which === 'unit' || which === 'all') {
-  // Both folders always run, so one failing does not hide the other's results.
-  const unit = run('unit', 'unit', 2);
-  const spawned = run('process', 'process', 2);
-  status ||= unit || spawned;
-}
+// One run for both folders: the slow spawned files start first and the quick in-process ones fill
+// the other core, and a failure in one folder cannot hide the other's results.
+if (which === 'unit' || which === 'all') status ||= run('process and unit', ['process', 'unit'], 2);
 if ((which === 'integration' || which === 'all') && status === 0) {
   const up = spawnSync('bash', [path.join(root, 'scripts', 'local-cloud.sh'), 'up'], { stdio: 'inherit' });
   if (up.status !== 0) {
@@ -57,7 +54,7 @@ if ((which === 'integration' || which === 'all') && status === 0) {
     status = 1;
   } else {
     // One file at a time: the files share one cloud, and parity checks compare whole listings.
-    status ||= run('integration', 'integration', 1);
+    status ||= run('integration', ['integration'], 1);
   }
 }
 process.exit(status);
