@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { OS_FLAGS } from '../config/flags.js';
+import { formatHelp } from '../output/formats.js';
 import type { CommandContext, CommandResult } from '../commands/context.js';
 
 /** How a command's result is printed: a list, one item, or nothing. */
@@ -14,13 +15,10 @@ export type Runner = (cmd: Command, kind: OutputKind, action: (ctx: CommandConte
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
-const LIST_FORMATS = 'table, json, yaml, value, csv';
-const SHOW_FORMATS = 'table, json, yaml, value, shell';
-
 /** -f/-c and the other cliff output options, on a command that prints a list or one item. */
 function addOutputOptions(cmd: Command, kind: 'list' | 'show'): Command {
   cmd
-    .option('-f, --format <format>', `output format: ${kind === 'list' ? LIST_FORMATS : SHOW_FORMATS} (default: table)`)
+    .option('-f, --format <format>', formatHelp(kind))
     .option('-c, --column <column>', 'show only this column (repeatable)', collect)
     .option('--noindent', 'json: no indentation')
     .option('--max-width <n>', 'table: maximum display width, 0 to disable')

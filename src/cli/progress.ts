@@ -1,3 +1,4 @@
+import type { Writable } from 'node:stream';
 import type { Progress } from '../commands/context.js';
 import { visible } from '../output/safe-text.js';
 
@@ -36,7 +37,7 @@ export function progressLine(label: string, done: number, total: number | undefi
  * pipe or log) a plain line at most once a second, so logs stay readable.
  * Either way the last line shows the final count.
  */
-export async function startProgress(label: string, total: number | undefined, stream: NodeJS.WriteStream): Promise<Progress> {
+export async function startProgress(label: string, total: number | undefined, stream: Writable & { isTTY?: boolean; columns?: number }): Promise<Progress> {
   const started = Date.now();
   let bytes = 0;
   let last = 0;

@@ -1,4 +1,4 @@
-import { addAbortSignal, type Readable } from 'node:stream';
+import { addAbortSignal, type Readable, type Writable } from 'node:stream';
 import { ConfigError, InterruptedError } from '../errors.js';
 
 /**
@@ -31,7 +31,7 @@ export async function readPasswordLine(stdin: Readable, signal?: AbortSignal): P
  */
 export async function promptPassword(
   stdin: Readable & { isTTY?: boolean; setRawMode?: (on: boolean) => void },
-  out: NodeJS.WriteStream,
+  out: Writable,
   signal?: AbortSignal,
 ): Promise<string> {
   // Raw mode (no echo) before the prompt shows: what is typed as soon as it appears is never echoed.

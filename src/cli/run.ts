@@ -4,34 +4,33 @@ import type { CommandContext, CommandResult, Progress } from '../commands/contex
 import { needsPassword, resolveCloudConfig, validateForAuth, loadImgSettings } from '../config/index.js';
 import type { CloudConfig, ImgSettings } from '../config/types.js';
 import { ConfigError, UsageError } from '../errors.js';
+import { checkFormat, type ListFormat, type ShowFormat } from '../output/formats.js';
 import type { FormatOptions } from '../output/index.js';
 import { visible } from '../output/safe-text.js';
 import type { OutputKind, Runner } from './program.js';
 import { readPasswordLine, promptPassword } from './prompt.js';
+import { scrubSecrets } from './scrub.js';
 
 /** The process's streams and environment, injectable for tests. */
 export interface Io {
   stdin: Readable & { isTTY?: boolean };
   stdout: Writable & { isTTY?: boolean; columns?: number };
-  stderr: NodeJS.WriteStream;
+  stderr: Writable & { isTTY?: boolean; columns?: number };
   env: Record<string, string | undefined>;
   cwd: string;
   homeDir: string;
   signal: AbortSignal;
-  /** Secrets seen this run; main.ts scrubs them from anything it prints. */
+  /** Secrets seen this run; run-cli.ts scrubs them from anything it prints. */
   secrets: Set<string>;
   version: string;
 }
 
-/** Output options of the command line (and img config's default format) as the formatter takes them. */
-async function formatOptions(kind: 'list' | 'show', o: Record<string, unknown>, settings: ImgSettings, io: Io): Promise<FormatOptions> {
-  const format = (o['format'] as string | undefined) ?? settings.format ?? 'table';
-  const { LIST_FORMATS, SHOW_FORMATS } = await import('../output/index.js');
-  const allowed: readonly string[] = kind === 'list' ? LIST_FORMATS : SHOW_FORMATS;
-  if (!allowed.includes(format)) {
-    // argparse's wording, as the openstack client prints it.
-    throw new UsageError(`argument -f/--format: invalid choice: '${format}' (choose from ${allowed.map((f) => `'${f}'`).join(', ')})`);
-  }
+/**
+ * Output options of the command line (and img config's default format) as the formatter takes them.
+ * The format is checked here, the one place, before any network work.
+ */
+function formatOptions(kind: 'list' | 'show', o: Record<string, unknown>, settings: ImgSettings, io: Io): FormatOptions {
+  const format = checkFormat(kind, (o['format'] as string | undefined) ?? settings.format ?? 'table');
   let maxWidth: number | undefined;
   if (o['maxWidth'] !== undefined) {
     const text = String(o['maxWidth']);
@@ -52,6 +51,18 @@ async function formatOptions(kind: 'list' | 'show', o: Record<string, unknown>, 
     terminalWidth: io.stdout.isTTY ? io.stdout.columns : undefined,
     env: io.env,
   };
+}
+
+/**
+ * A format checkFormat passed for a `checked` command, as the format of the
+ * `printed` kind of result. They are the same kind for every command; a
+ * command that returned another kind is a bug in img, not the user's input.
+ */
+function checkedAs(printed: 'list', checked: OutputKind, format: ListFormat | ShowFormat): ListFormat;
+function checkedAs(printed: 'show', checked: OutputKind, format: ListFormat | ShowFormat): ShowFormat;
+function checkedAs(printed: 'list' | 'show', checked: OutputKind, format: ListFormat | ShowFormat): ListFormat | ShowFormat {
+  if (printed !== checked) throw new Error(`a ${checked} command returned a ${printed} result`);
+  return format;
 }
 
 function remember(io: Io, cfg: CloudConfig): void {
@@ -78,7 +89,7 @@ export function makeRunner(io: Io): Runner {
     };
     const settings = await loadImgSettings(io.cwd, io.homeDir, io.env, warnOnce);
     // Check the output options before any network work, so a typo costs nothing.
-    const fmt = kind === 'none' ? undefined : await formatOptions(kind, o, settings, io);
+    const fmt = kind === 'none' ? undefined : formatOptions(kind, o, settings, io);
 
     if (o['passwordStdin'] && o['file'] === '-') {
       throw new UsageError('--password-stdin and --file - both want stdin: use one');
@@ -108,7 +119,7 @@ export function makeRunner(io: Io): Runner {
       throw new UsageError(`Invalid value '${String(o['timeout'])}' for --timeout: expected seconds > 0`);
     }
     const client = new CloudClient(cfg, {
-      // Debug lines are redacted by the session; known secrets are scrubbed again, as main.ts does for errors.
+      // Debug lines are redacted by the session; known secrets are scrubbed again, as run-cli.ts does for errors.
       debug: o['debug'] ? (line) => io.stderr.write(`${scrubSecrets(line, io.secrets)}\n`) : undefined,
       onToken: (token) => io.secrets.add(token),
       timeoutSeconds: timeout,
@@ -153,20 +164,13 @@ export function makeRunner(io: Io): Runner {
       const output = await formatters;
       const text =
         result.kind === 'list'
-          ? output.renderList(result.columns, result.rows, fmt)
-          : output.renderShow(result.fields, result.values, fmt);
+          ? output.renderList(result.columns, result.rows, { ...fmt, format: checkedAs('list', kind, fmt.format) })
+          : output.renderShow(result.fields, result.values, { ...fmt, format: checkedAs('show', kind, fmt.format) });
       io.stdout.write(text);
     } finally {
       await client.close();
     }
   };
-}
-
-/** `text` with every known secret (4 characters or more, as main.ts scrubs) replaced by `***`. */
-function scrubSecrets(text: string, secrets: Set<string>): string {
-  let out = text;
-  for (const s of secrets) if (s.length >= 4 && out.includes(s)) out = out.split(s).join('***');
-  return out;
 }
 
 /**

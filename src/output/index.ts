@@ -14,6 +14,7 @@
  */
 import { UsageError } from '../errors.js';
 import type { Cell } from './columns.js';
+import { checkChoice, type ListFormat, type ShowFormat } from './formats.js';
 import * as csv from './csv.js';
 import * as json from './json.js';
 import { pyEq, pyLt, pyRepr, tupleRepr, Unorderable } from './python.js';
@@ -24,16 +25,12 @@ import * as yaml from './yaml.js';
 
 export { dictColumn, listColumn, type Cell, type Formattable } from './columns.js';
 
-/** `-f` choices of list commands, in the (sorted) order cliff lists them. */
-export const LIST_FORMATS = ['csv', 'json', 'table', 'value', 'yaml'] as const;
-/** `-f` choices of show commands, in the (sorted) order cliff lists them. */
-export const SHOW_FORMATS = ['json', 'shell', 'table', 'value', 'yaml'] as const;
-export type ListFormat = (typeof LIST_FORMATS)[number];
-export type ShowFormat = (typeof SHOW_FORMATS)[number];
+export { checkFormat, type ListFormat, type ShowFormat } from './formats.js';
 
-export interface FormatOptions {
-  /** -f/--format; must be one of LIST_FORMATS / SHOW_FORMATS. */
-  format: string;
+/** How to print: the format (already checked, see checkFormat) and cliff's output options. */
+export interface FormatOptions<F extends ListFormat | ShowFormat = ListFormat | ShowFormat> {
+  /** -f/--format, one of LIST_FORMATS for a list, SHOW_FORMATS for a show command. */
+  format: F;
   /** -c/--column, repeatable. */
   columns?: string[];
   /** --noindent (json). */
@@ -56,13 +53,6 @@ export interface FormatOptions {
   terminalWidth?: number;
   /** Environment to read CLIFF_MAX_TERM_WIDTH and CLIFF_FIT_WIDTH from. */
   env?: Record<string, string | undefined>;
-}
-
-/** argparse's message for a bad choice, e.g. `argument -f/--format: invalid choice: 'x' (choose from 'csv', ...)`. */
-function checkChoice<T extends string>(option: string, given: string, choices: readonly T[]): T {
-  if ((choices as readonly string[]).includes(given)) return given as T;
-  const allowed = choices.map((c) => `'${c}'`).join(', ');
-  throw new UsageError(`argument ${option}: invalid choice: '${given}' (choose from ${allowed})`);
 }
 
 /** Python's int() of an environment variable, as cliff's option defaults use it. */
@@ -172,12 +162,13 @@ const pick = <T>(items: readonly T[], indexes: readonly number[]): T[] => indexe
  * an empty list is a lone '\n' (the header too with printEmpty); json `[]`,
  * yaml `[]`; value nothing; csv the header row.
  *
- * Throws UsageError for an unknown format, an invalid --quote, a -c that
+ * `opts.format` is taken as checked (checkFormat). Throws UsageError for
+ * an invalid --quote, a -c that
  * names no column, or a non-integer CLIFF_MAX_TERM_WIDTH / CLIFF_FIT_WIDTH;
  * ImgError for csv --quote none with a lone empty field (Python's csv refuses).
  */
-export function renderList(columns: readonly string[], rows: readonly (readonly Cell[])[], opts: FormatOptions): string {
-  const format = checkChoice('-f/--format', opts.format, LIST_FORMATS);
+export function renderList(columns: readonly string[], rows: readonly (readonly Cell[])[], opts: FormatOptions<ListFormat>): string {
+  const format = opts.format;
   const quote = checkChoice('--quote', opts.quote ?? 'nonnumeric', csv.QUOTE_MODES);
   const tableOpts = tableOptions(opts, !!opts.printEmpty);
   const sorted = opts.sortColumns?.length ? sortRows(columns, rows, opts) : rows;
@@ -204,12 +195,13 @@ export function renderList(columns: readonly string[], rows: readonly (readonly 
  * table; yaml: one `field: value` document per field; shell:
  * `<prefix>field='value'` lines, safe to eval). Returns the exact stdout text.
  *
- * Throws UsageError for an unknown format, a -c that names no field, a
+ * `opts.format` is taken as checked (checkFormat). Throws UsageError for
+ * a -c that names no field, a
  * non-integer CLIFF_MAX_TERM_WIDTH / CLIFF_FIT_WIDTH, or (shell) a --prefix
  * that is not the start of a shell variable name.
  */
-export function renderShow(fields: readonly string[], values: readonly Cell[], opts: FormatOptions): string {
-  const format = checkChoice('-f/--format', opts.format, SHOW_FORMATS);
+export function renderShow(fields: readonly string[], values: readonly Cell[], opts: FormatOptions<ShowFormat>): string {
+  const format = opts.format;
   const tableOpts = tableOptions(opts, false);
   const keep = selectColumns(fields, opts.columns);
   const names = pick(fields, keep);

@@ -1,4 +1,4 @@
-// What the unit tests expect of a run of the real bin/img against the fake cloud, and the plumbing
+// What the tests expect of a run of img (in-process, or the real bin/img) against the fake cloud, and the plumbing
 // to get at it: running img while collecting the requests it caused, picking Glance and Keystone
 // requests out of them, reading request bodies, digests, checks on img's exit code and stderr,
 // the cliff golden cases, and temporary directories.
@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { FakeCloud, RecordedRequest } from './fake-cloud.js';
 import { FIXTURES } from './paths.js';
+import { runCliInProcess } from './run-cli.js';
 import { runImg, type ImgResult, type RunImgOptions } from './run-img.js';
 
 /** Path of the fake cloud's public image endpoint in RegionOne (the one `cloud.env(user)` leads img to). */
@@ -67,13 +68,22 @@ export interface ImgOptions extends Pick<RunImgOptions, 'input' | 'cwd'> {
 }
 
 /**
- * Runs bin/img with the openrc variables of `opts.user` (default admin) of `cloud`, and returns
- * its result with the requests it caused: all of them, and the Glance ones with the image
- * endpoint's path prefix removed.
+ * Runs img in this process (runCliInProcess) with the openrc variables of `opts.user` (default
+ * admin) of `cloud`, and returns its result with the requests it caused: all of them, and the
+ * Glance ones with the image endpoint's path prefix removed.
  */
-export async function img(cloud: FakeCloud, args: string[], opts: ImgOptions = {}): Promise<ImgRun> {
+export function img(cloud: FakeCloud, args: string[], opts: ImgOptions = {}): Promise<ImgRun> {
+  return imgWith(runCliInProcess, cloud, args, opts);
+}
+
+/** {@link img} through the real bin/img as a child process (runImg), for tests that need a process. */
+export function imgSpawned(cloud: FakeCloud, args: string[], opts: ImgOptions = {}): Promise<ImgRun> {
+  return imgWith(runImg, cloud, args, opts);
+}
+
+async function imgWith(run: typeof runImg, cloud: FakeCloud, args: string[], opts: ImgOptions): Promise<ImgRun> {
   const { user = 'admin', ...rest } = opts;
-  const { r, reqs: all } = await during(cloud, () => runImg(args, { ...rest, env: cloud.env(user) }));
+  const { r, reqs: all } = await during(cloud, () => run(args, { ...rest, env: cloud.env(user) }));
   const calls = glance(all).map((q) => ({
     ...q,
     path: q.path.startsWith(`${IMAGE_ENDPOINT_PATH}/`) ? q.path.slice(IMAGE_ENDPOINT_PATH.length) : q.path,

@@ -29,18 +29,12 @@ export interface RunImgOptions {
 }
 
 /**
- * Run `node bin/img ...args` (or `bin/img ...args`, with `opts.direct`).
- *
- * By default the child sees a CLEAN environment: PATH, HOME (a fresh temporary directory per
- * call, removed afterwards, unless `opts.env.HOME` is given), XDG_CONFIG_HOME=$HOME/.config,
- * XDG_CACHE_HOME=$HOME/.cache, then `opts.env`. Nothing else from the parent, in particular no OS_*.
- * Resolves when the child exits (whatever the exit code); rejects on spawn failure or timeout.
+ * The environment of one run as {@link runImg} describes it, and the temporary HOME made for it
+ * (undefined when `opts` gives HOME or inherits the environment); the caller removes it.
  */
-export async function runImg(args: string[], opts: RunImgOptions = {}): Promise<ImgResult> {
-  const timeoutMs = opts.timeoutMs ?? 30_000;
+export async function runEnv(opts: RunImgOptions): Promise<{ env: Record<string, string>; tempHome: string | undefined }> {
   const givenHome = opts.env?.HOME;
   const tempHome = givenHome === undefined && !opts.inheritEnv ? await mkdtemp(path.join(tmpdir(), 'img-test-home-')) : undefined;
-
   const env: Record<string, string> = {};
   if (opts.inheritEnv) {
     for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
@@ -55,7 +49,20 @@ export async function runImg(args: string[], opts: RunImgOptions = {}): Promise<
     if (v === undefined) delete env[k];
     else env[k] = v;
   }
+  return { env, tempHome };
+}
 
+/**
+ * Run `node bin/img ...args` (or `bin/img ...args`, with `opts.direct`).
+ *
+ * By default the child sees a CLEAN environment: PATH, HOME (a fresh temporary directory per
+ * call, removed afterwards, unless `opts.env.HOME` is given), XDG_CONFIG_HOME=$HOME/.config,
+ * XDG_CACHE_HOME=$HOME/.cache, then `opts.env`. Nothing else from the parent, in particular no OS_*.
+ * Resolves when the child exits (whatever the exit code); rejects on spawn failure or timeout.
+ */
+export async function runImg(args: string[], opts: RunImgOptions = {}): Promise<ImgResult> {
+  const timeoutMs = opts.timeoutMs ?? 30_000;
+  const { env, tempHome } = await runEnv(opts);
   try {
     return await new Promise<ImgResult>((resolve, reject) => {
       const [command, argv] = opts.direct ? [IMG_BIN, args] : [process.execPath, [IMG_BIN, ...args]];

@@ -1,12 +1,12 @@
 // clouds.yaml / secure.yaml (OS_CLOUD, --os-cloud, OS_CLIENT_CONFIG_FILE) and img's own settings
-// file, run through the real bin/img against the fake cloud.
+// file, run in-process against the fake cloud.
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ADMIN_PASSWORD_AUTH, TempDirs, assertOk, authBody, during, glance, oneLine, tokenPosts } from '../helpers/expect.js';
 import { ADMIN_APPCRED_ID, FakeCloud } from '../helpers/fake-cloud.js';
-import { runImg } from '../helpers/run-img.js';
+import { runCliInProcess } from '../helpers/run-cli.js';
 
 describe('clouds.yaml', () => {
   let cloud: FakeCloud;
@@ -50,7 +50,7 @@ ${extra}`;
   }
 
   const run = (args: string[], env: Record<string, string | undefined> = {}, cwd = work) =>
-    during(cloud, () => runImg(args, { env: { HOME: home, ...env }, cwd }));
+    during(cloud, () => runCliInProcess(args, { env: { HOME: home, ...env }, cwd }));
 
   test('OS_CLOUD with clouds.yaml in the working directory', async () => {
     await writeFile(path.join(work, 'clouds.yaml'), `clouds:\n${adminCloud('work-cloud')}${adminCloud('spare')}`);

@@ -1,21 +1,17 @@
 // Authentication and endpoint selection from openrc variables (OS_*) and --os-* flags, run
-// through the real bin/img against the fake cloud: what img prints, its exit code, and what
+// in-process against the fake cloud (the password prompt on a terminal: test/process/password-tty.test.ts): what img prints, its exit code, and what
 // Keystone and Glance received.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
-import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import {
   ADMIN_PASSWORD_AUTH, REQUEST_ID, TOKEN_PATH, assertOk, authBody, during, glance, oneLine, tokenPosts, withTempDir,
 } from '../helpers/expect.js';
 import { ADMIN_APPCRED_ID, ADMIN_PROJECT_ID, ADMIN_USER_ID, FakeCloud } from '../helpers/fake-cloud.js';
-import { IMG_BIN, REPO_ROOT } from '../helpers/paths.js';
-import { runImg, type ImgResult } from '../helpers/run-img.js';
-
-/** script(1), to run img on a pseudo-terminal. */
-const SCRIPT = ['/usr/bin/script', '/bin/script'].find((p) => existsSync(p));
+import { REPO_ROOT } from '../helpers/paths.js';
+import { runCliInProcess } from '../helpers/run-cli.js';
 
 describe('openrc password auth', () => {
   let cloud: FakeCloud;
@@ -30,7 +26,7 @@ describe('openrc password auth', () => {
   });
 
   test('user and project by name + domain name: the body Keystone v3 expects, then Glance with that token', async () => {
-    const { r, reqs } = await during(cloud, () => runImg(['list', '-f', 'value'], { env: cloud.env('admin') }));
+    const { r, reqs } = await during(cloud, () => runCliInProcess(['list', '-f', 'value'], { env: cloud.env('admin') }));
     assertOk(r);
     assert.equal(r.stdout, `${imageId} cirros active\n`);
     const posts = tokenPosts(reqs);
@@ -49,7 +45,7 @@ describe('openrc password auth', () => {
       OS_USERNAME: undefined, OS_USER_DOMAIN_NAME: undefined, OS_PROJECT_NAME: undefined, OS_PROJECT_DOMAIN_NAME: undefined,
       OS_USER_ID: ADMIN_USER_ID, OS_PROJECT_ID: ADMIN_PROJECT_ID,
     };
-    const { r, reqs } = await during(cloud, () => runImg(['list', '-f', 'value'], { env }));
+    const { r, reqs } = await during(cloud, () => runCliInProcess(['list', '-f', 'value'], { env }));
     assertOk(r);
     assert.deepEqual(authBody(tokenPosts(reqs)[0]), {
       auth: {
@@ -61,7 +57,7 @@ describe('openrc password auth', () => {
 
   test('OS_DOMAIN_NAME without a project: a domain-scoped token', async () => {
     const env = { ...cloud.env('admin'), OS_PROJECT_NAME: undefined, OS_PROJECT_DOMAIN_NAME: undefined, OS_DOMAIN_NAME: 'Default' };
-    const { r, reqs } = await during(cloud, () => runImg(['list', '-f', 'value'], { env }));
+    const { r, reqs } = await during(cloud, () => runCliInProcess(['list', '-f', 'value'], { env }));
     assertOk(r);
     assert.deepEqual(authBody(tokenPosts(reqs)[0]), {
       auth: {
@@ -73,14 +69,14 @@ describe('openrc password auth', () => {
 
   test('OS_DOMAIN_NAME with a project is the user and project domain, not a domain scope', async () => {
     const env = { ...cloud.env('admin'), OS_USER_DOMAIN_NAME: undefined, OS_PROJECT_DOMAIN_NAME: undefined, OS_DOMAIN_NAME: 'Default' };
-    const { r, reqs } = await during(cloud, () => runImg(['list', '-f', 'value'], { env }));
+    const { r, reqs } = await during(cloud, () => runCliInProcess(['list', '-f', 'value'], { env }));
     assertOk(r);
     assert.deepEqual(authBody(tokenPosts(reqs)[0]), ADMIN_PASSWORD_AUTH);
   });
 
   test('no project: an unscoped request, then a clear error about the missing catalog (exit 2, no Glance request)', async () => {
     const env = { ...cloud.env('admin'), OS_PROJECT_NAME: undefined, OS_PROJECT_DOMAIN_NAME: undefined };
-    const { r, reqs } = await during(cloud, () => runImg(['list'], { env }));
+    const { r, reqs } = await during(cloud, () => runCliInProcess(['list'], { env }));
     assert.equal(r.code, 2);
     assert.equal(r.stdout, '');
     const body = authBody(tokenPosts(reqs)[0]) as { auth: Record<string, unknown> };
@@ -94,14 +90,14 @@ describe('openrc password auth', () => {
 
   test('OS_TENANT_NAME is the fallback for OS_PROJECT_NAME', async () => {
     const env = { ...cloud.env('admin'), OS_PROJECT_NAME: undefined, OS_TENANT_NAME: 'admin' };
-    const { r, reqs } = await during(cloud, () => runImg(['list', '-f', 'value'], { env }));
+    const { r, reqs } = await during(cloud, () => runCliInProcess(['list', '-f', 'value'], { env }));
     assertOk(r);
     assert.deepEqual(authBody(tokenPosts(reqs)[0]), ADMIN_PASSWORD_AUTH);
   });
 
   test('without domains the default domain ID is used; OS_DEFAULT_DOMAIN changes it', async () => {
     const env = { ...cloud.env('admin'), OS_USER_DOMAIN_NAME: undefined, OS_PROJECT_DOMAIN_NAME: undefined };
-    const { r, reqs } = await during(cloud, () => runImg(['list', '-f', 'value'], { env }));
+    const { r, reqs } = await during(cloud, () => runCliInProcess(['list', '-f', 'value'], { env }));
     assertOk(r);
     assert.deepEqual(authBody(tokenPosts(reqs)[0]), {
       auth: {
@@ -110,7 +106,7 @@ describe('openrc password auth', () => {
       },
     });
 
-    const other = await during(cloud, () => runImg(['list'], { env: { ...env, OS_DEFAULT_DOMAIN: 'elsewhere' } }));
+    const other = await during(cloud, () => runCliInProcess(['list'], { env: { ...env, OS_DEFAULT_DOMAIN: 'elsewhere' } }));
     assert.equal(other.r.code, 3);
     assert.deepEqual(authBody(tokenPosts(other.reqs)[0]), {
       auth: {
@@ -123,7 +119,7 @@ describe('openrc password auth', () => {
   for (const suffix of ['/identity', '/identity/', '/identity/v3', '/identity/v3/', '/identity/v3//']) {
     test(`OS_AUTH_URL ending in ${suffix} → POST ${TOKEN_PATH}`, async () => {
       const env = { ...cloud.env('admin'), OS_AUTH_URL: `${cloud.url}${suffix}` };
-      const { r, reqs } = await during(cloud, () => runImg(['list', '-f', 'value'], { env }));
+      const { r, reqs } = await during(cloud, () => runCliInProcess(['list', '-f', 'value'], { env }));
       assertOk(r);
       assert.equal(tokenPosts(reqs).length, 1);
       assert.equal(reqs.filter((q) => q.service === 'identity').length, 1, 'no other Keystone request');
@@ -133,7 +129,7 @@ describe('openrc password auth', () => {
   for (const v2 of ['/identity/v2.0', '/identity/v2.0/', '/v2']) {
     test(`an Identity v2 OS_AUTH_URL (${v2}) is refused before any request (exit 2)`, async () => {
       const env = { ...cloud.env('admin'), OS_AUTH_URL: `${cloud.url}${v2}` };
-      const { r, reqs } = await during(cloud, () => runImg(['list'], { env }));
+      const { r, reqs } = await during(cloud, () => runCliInProcess(['list'], { env }));
       assert.equal(r.code, 2);
       const msg = oneLine(r);
       assert.match(msg, /Identity v2/);
@@ -143,21 +139,21 @@ describe('openrc password auth', () => {
   }
 
   test('OS_IDENTITY_API_VERSION=2 and OS_IMAGE_API_VERSION=1 are refused (exit 2, no request)', async () => {
-    const a = await during(cloud, () => runImg(['list'], { env: { ...cloud.env('admin'), OS_IDENTITY_API_VERSION: '2' } }));
+    const a = await during(cloud, () => runCliInProcess(['list'], { env: { ...cloud.env('admin'), OS_IDENTITY_API_VERSION: '2' } }));
     assert.equal(a.r.code, 2);
     assert.match(oneLine(a.r), /Identity API version "2" \(from OS_IDENTITY_API_VERSION\).*only Identity API v3/);
     assert.equal(a.reqs.length, 0);
-    const b = await during(cloud, () => runImg(['list'], { env: { ...cloud.env('admin'), OS_IMAGE_API_VERSION: '1' } }));
+    const b = await during(cloud, () => runCliInProcess(['list'], { env: { ...cloud.env('admin'), OS_IMAGE_API_VERSION: '1' } }));
     assert.equal(b.r.code, 2);
     assert.match(oneLine(b.r), /Image API version "1" \(from OS_IMAGE_API_VERSION\).*only Image API v2/);
     assert.equal(b.reqs.length, 0);
-    const c = await during(cloud, () => runImg(['list', '--os-image-api-version', '1'], { env: cloud.env('admin') }));
+    const c = await during(cloud, () => runCliInProcess(['list', '--os-image-api-version', '1'], { env: cloud.env('admin') }));
     assert.equal(c.r.code, 2);
     assert.match(oneLine(c.r), /--os-image-api-version/);
   });
 
   test('wrong password: exit 3 with Keystone\'s message, (HTTP 401) and the request ID', async () => {
-    const { r, reqs } = await during(cloud, () => runImg(['list'], { env: { ...cloud.env('admin'), OS_PASSWORD: 'wrong-password' } }));
+    const { r, reqs } = await during(cloud, () => runCliInProcess(['list'], { env: { ...cloud.env('admin'), OS_PASSWORD: 'wrong-password' } }));
     assert.equal(r.code, 3);
     assert.equal(r.stdout, '');
     const msg = oneLine(r);
@@ -169,7 +165,7 @@ describe('openrc password auth', () => {
   });
 
   test('unknown project: exit 3', async () => {
-    const { r, reqs } = await during(cloud, () => runImg(['list'], { env: { ...cloud.env('admin'), OS_PROJECT_NAME: 'no-such-project' } }));
+    const { r, reqs } = await during(cloud, () => runCliInProcess(['list'], { env: { ...cloud.env('admin'), OS_PROJECT_NAME: 'no-such-project' } }));
     assert.equal(r.code, 3);
     assert.match(oneLine(r), /\(HTTP 401\)/);
     assert.equal(glance(reqs).length, 0);
@@ -182,7 +178,7 @@ describe('openrc password auth', () => {
       ['OS_PASSWORD', [/OS_PASSWORD/, /--password-stdin/]],
     ];
     for (const [name, patterns] of cases) {
-      const { r, reqs } = await during(cloud, () => runImg(['list'], { env: { ...cloud.env('admin'), [name]: undefined } }));
+      const { r, reqs } = await during(cloud, () => runCliInProcess(['list'], { env: { ...cloud.env('admin'), [name]: undefined } }));
       assert.equal(r.code, 2, name);
       const msg = oneLine(r);
       for (const p of patterns) assert.match(msg, p, name);
@@ -193,7 +189,7 @@ describe('openrc password auth', () => {
   test('--password-stdin reads the first line of stdin (LF or CRLF)', async () => {
     const env = { ...cloud.env('admin'), OS_PASSWORD: undefined };
     for (const input of ['secret\nsecond line\n', 'secret\r\nsecond line\r\n', 'secret']) {
-      const { r, reqs } = await during(cloud, () => runImg(['--password-stdin', 'list', '-f', 'value'], { env, input }));
+      const { r, reqs } = await during(cloud, () => runCliInProcess(['--password-stdin', 'list', '-f', 'value'], { env, input }));
       assertOk(r);
       assert.deepEqual(authBody(tokenPosts(reqs)[0]), ADMIN_PASSWORD_AUTH);
     }
@@ -201,62 +197,45 @@ describe('openrc password auth', () => {
 
   test('--password-stdin wins over a stale OS_PASSWORD', async () => {
     const env = { ...cloud.env('admin'), OS_PASSWORD: 'stale-password' };
-    const { r, reqs } = await during(cloud, () => runImg(['--password-stdin', 'list', '-f', 'value'], { env, input: 'secret\n' }));
+    const { r, reqs } = await during(cloud, () => runCliInProcess(['--password-stdin', 'list', '-f', 'value'], { env, input: 'secret\n' }));
     assertOk(r);
     assert.deepEqual(authBody(tokenPosts(reqs)[0]), ADMIN_PASSWORD_AUTH);
   });
 
   test('--password-stdin with empty stdin, or with --file -: exit 2 before any request', async () => {
     const env = { ...cloud.env('admin'), OS_PASSWORD: undefined };
-    const empty = await during(cloud, () => runImg(['--password-stdin', 'list'], { env, input: '' }));
+    const empty = await during(cloud, () => runCliInProcess(['--password-stdin', 'list'], { env, input: '' }));
     assert.equal(empty.r.code, 2);
     assert.match(oneLine(empty.r), /--password-stdin: no password on stdin/);
     assert.equal(empty.reqs.length, 0);
-    const both = await during(cloud, () => runImg(['--password-stdin', 'create', 'x', '--file', '-'], { env, input: 'secret\ndata' }));
+    const both = await during(cloud, () => runCliInProcess(['--password-stdin', 'create', 'x', '--file', '-'], { env, input: 'secret\ndata' }));
     assert.equal(both.r.code, 2);
     assert.match(oneLine(both.r), /--password-stdin.*--file -/);
     assert.equal(both.reqs.length, 0);
   });
 
-  test('no OS_PASSWORD on a terminal: a Password: prompt without echo; Ctrl-C there exits 130', { skip: SCRIPT ? false : 'needs script(1) for a pty' }, async () => {
-    await withTempDir('img-auth-env-', async (home) => {
-      const env: Record<string, string> = {
-        ...cloud.env('admin'), PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: home, TERM: 'dumb', IMG_NO_TOKEN_CACHE: '1',
-      };
-      delete env['OS_PASSWORD'];
-      const typed = await during(cloud, async () => onTerminal(['list', '-f', 'value', '-c', 'Name'], env, 'secret\r'));
-      assert.equal(typed.r.code, 0, typed.r.stdout);
-      assert.equal(typed.r.stdout, 'Password: \r\ncirros\r\n', 'the password is not echoed');
-      assert.deepEqual(authBody(tokenPosts(typed.reqs)[0]), ADMIN_PASSWORD_AUTH);
-      const cancelled = await during(cloud, async () => onTerminal(['list'], env, '\u0003'));
-      assert.equal(cancelled.r.code, 130);
-      assert.equal(cancelled.r.stdout, 'Password: \r\nimg: Interrupted at the password prompt\r\n');
-      assert.equal(cancelled.reqs.length, 0);
-    });
-  });
-
   test('flags win over the environment', async () => {
     const env = { ...cloud.env('admin'), OS_PROJECT_NAME: 'no-such-project', OS_USERNAME: 'nobody', OS_AUTH_URL: 'http://127.0.0.1:9/v3' };
     const args = ['--os-project-name', 'admin', '--os-username', 'admin', '--os-auth-url', cloud.authUrl, 'list', '-f', 'value'];
-    const { r, reqs } = await during(cloud, () => runImg(args, { env }));
+    const { r, reqs } = await during(cloud, () => runCliInProcess(args, { env }));
     assertOk(r);
     assert.deepEqual(authBody(tokenPosts(reqs)[0]), ADMIN_PASSWORD_AUTH);
   });
 
   test('OS_REGION_NAME and --os-region-name pick the region\'s image endpoint', async () => {
-    const a = await during(cloud, () => runImg(['list', '-f', 'value'], { env: { ...cloud.env('admin'), OS_REGION_NAME: 'RegionTwo' } }));
+    const a = await during(cloud, () => runCliInProcess(['list', '-f', 'value'], { env: { ...cloud.env('admin'), OS_REGION_NAME: 'RegionTwo' } }));
     assertOk(a.r);
     assert.deepEqual(glance(a.reqs).map((q) => q.endpoint), ['RegionTwo/public']);
-    const b = await during(cloud, () => runImg(['--os-region-name', 'RegionTwo', 'list', '-f', 'value'], { env: cloud.env('admin') }));
+    const b = await during(cloud, () => runCliInProcess(['--os-region-name', 'RegionTwo', 'list', '-f', 'value'], { env: cloud.env('admin') }));
     assertOk(b.r);
     assert.deepEqual(glance(b.reqs).map((q) => q.endpoint), ['RegionTwo/public']);
-    const c = await during(cloud, () => runImg(['list', '-f', 'value'], { env: { ...cloud.env('admin'), OS_REGION_NAME: undefined } }));
+    const c = await during(cloud, () => runCliInProcess(['list', '-f', 'value'], { env: { ...cloud.env('admin'), OS_REGION_NAME: undefined } }));
     assertOk(c.r);
     assert.deepEqual(glance(c.reqs).map((q) => q.endpoint), ['RegionOne/public']);
   });
 
   test('an unknown region: exit 2 listing the catalog\'s regions, no Glance request', async () => {
-    const { r, reqs } = await during(cloud, () => runImg(['list'], { env: { ...cloud.env('admin'), OS_REGION_NAME: 'RegionNine' } }));
+    const { r, reqs } = await during(cloud, () => runCliInProcess(['list'], { env: { ...cloud.env('admin'), OS_REGION_NAME: 'RegionNine' } }));
     assert.equal(r.code, 2);
     const msg = oneLine(r);
     assert.match(msg, /RegionNine/);
@@ -269,7 +248,7 @@ describe('openrc password auth', () => {
     ['publicURL', 'public'], ['internalURL', 'internal'], ['adminURL', 'admin'],
   ] as const) {
     test(`OS_INTERFACE=${given} sends Glance requests to the ${want} endpoint`, async () => {
-      const { r, reqs } = await during(cloud, () => runImg(['list', '-f', 'value'], { env: { ...cloud.env('admin'), OS_INTERFACE: given } }));
+      const { r, reqs } = await during(cloud, () => runCliInProcess(['list', '-f', 'value'], { env: { ...cloud.env('admin'), OS_INTERFACE: given } }));
       assertOk(r);
       const g = glance(reqs);
       assert.equal(g.length, 1);
@@ -279,20 +258,20 @@ describe('openrc password auth', () => {
   }
 
   test('--os-interface and the OS_ENDPOINT_TYPE alias', async () => {
-    const a = await during(cloud, () => runImg(['--os-interface', 'internal', 'list', '-f', 'value'], { env: { ...cloud.env('admin'), OS_INTERFACE: 'admin' } }));
+    const a = await during(cloud, () => runCliInProcess(['--os-interface', 'internal', 'list', '-f', 'value'], { env: { ...cloud.env('admin'), OS_INTERFACE: 'admin' } }));
     assertOk(a.r);
     assert.deepEqual(glance(a.reqs).map((q) => q.endpoint), ['RegionOne/internal']);
-    const b = await during(cloud, () => runImg(['list', '-f', 'value'], { env: { ...cloud.env('admin'), OS_ENDPOINT_TYPE: 'adminURL' } }));
+    const b = await during(cloud, () => runCliInProcess(['list', '-f', 'value'], { env: { ...cloud.env('admin'), OS_ENDPOINT_TYPE: 'adminURL' } }));
     assertOk(b.r);
     assert.deepEqual(glance(b.reqs).map((q) => q.endpoint), ['RegionOne/admin']);
   });
 
   test('an invalid interface: exit 2 naming the source and the choices, no request', async () => {
-    const a = await during(cloud, () => runImg(['list'], { env: { ...cloud.env('admin'), OS_INTERFACE: 'private' } }));
+    const a = await during(cloud, () => runCliInProcess(['list'], { env: { ...cloud.env('admin'), OS_INTERFACE: 'private' } }));
     assert.equal(a.r.code, 2);
     assert.match(oneLine(a.r), /Invalid interface "private" \(from OS_INTERFACE\): use public, internal or admin/);
     assert.equal(a.reqs.length, 0);
-    const b = await during(cloud, () => runImg(['--os-interface', 'private', 'list'], { env: cloud.env('admin') }));
+    const b = await during(cloud, () => runCliInProcess(['--os-interface', 'private', 'list'], { env: cloud.env('admin') }));
     assert.equal(b.r.code, 2);
     assert.match(oneLine(b.r), /--os-interface/);
   });
@@ -304,7 +283,7 @@ describe('openrc password auth', () => {
   ] as const) {
     test(`${label} overrides the catalog`, async () => {
       const o = make(cloud);
-      const { r, reqs } = await during(cloud, () => runImg([...o.args, 'list', '-f', 'value'], { env: { ...cloud.env('admin'), ...o.env } }));
+      const { r, reqs } = await during(cloud, () => runCliInProcess([...o.args, 'list', '-f', 'value'], { env: { ...cloud.env('admin'), ...o.env } }));
       assertOk(r);
       const g = glance(reqs);
       assert.equal(g.length, 1);
@@ -317,7 +296,7 @@ describe('openrc password auth', () => {
   test('an unreachable auth URL: exit 1, one line naming the host and "connection refused"', async () => {
     const port = await closedPort();
     const env = { ...cloud.env('admin'), OS_AUTH_URL: `http://127.0.0.1:${port}/v3`, IMG_RETRY_BASE_MS: '1' };
-    const r = await runImg(['list'], { env });
+    const r = await runCliInProcess(['list'], { env });
     assert.equal(r.code, 1);
     assert.equal(r.stdout, '');
     const msg = oneLine(r);
@@ -326,7 +305,7 @@ describe('openrc password auth', () => {
   });
 
   test('OS_INSECURE=maybe: exit 2 naming the variable', async () => {
-    const { r, reqs } = await during(cloud, () => runImg(['list'], { env: { ...cloud.env('admin'), OS_INSECURE: 'maybe' } }));
+    const { r, reqs } = await during(cloud, () => runCliInProcess(['list'], { env: { ...cloud.env('admin'), OS_INSECURE: 'maybe' } }));
     assert.equal(r.code, 2);
     assert.match(oneLine(r), /Invalid value "maybe" for OS_INSECURE/);
     assert.equal(reqs.length, 0);
@@ -336,9 +315,9 @@ describe('openrc password auth', () => {
     await withTempDir('img-auth-env-', async (home) => {
       const env = { ...cloud.env('admin'), OS_INSECURE: 'true', HOME: home };
       const warning = 'img: warning: TLS certificate verification is disabled (--insecure / OS_INSECURE)\n';
-      const first = await during(cloud, () => runImg(['list', '-f', 'value'], { env }));
-      const second = await during(cloud, () => runImg(['list', '-f', 'value'], { env }));
-      const third = await during(cloud, () => runImg(['--insecure', 'list', '-f', 'value'], { env: { ...env, OS_INSECURE: undefined } }));
+      const first = await during(cloud, () => runCliInProcess(['list', '-f', 'value'], { env }));
+      const second = await during(cloud, () => runCliInProcess(['list', '-f', 'value'], { env }));
+      const third = await during(cloud, () => runCliInProcess(['--insecure', 'list', '-f', 'value'], { env: { ...env, OS_INSECURE: undefined } }));
       assert.equal(tokenPosts(second.reqs).length, 0, 'the second run used the cached token');
       for (const { r } of [first, second, third]) {
         assert.equal(r.code, 0);
@@ -349,7 +328,7 @@ describe('openrc password auth', () => {
   });
 
   test('--insecure with --os-cacert: exit 2, one line, no warning, no request', async () => {
-    const { r, reqs } = await during(cloud, () => runImg(['--insecure', '--os-cacert', '/nonexistent/ca.pem', 'list'], { env: cloud.env('admin') }));
+    const { r, reqs } = await during(cloud, () => runCliInProcess(['--insecure', '--os-cacert', '/nonexistent/ca.pem', 'list'], { env: cloud.env('admin') }));
     assert.equal(r.code, 2);
     assert.match(oneLine(r), /--insecure and --os-cacert/);
     assert.equal(reqs.length, 0);
@@ -368,7 +347,7 @@ describe('OS_AUTH_TYPE token and v3applicationcredential', () => {
   });
 
   async function freshToken(): Promise<string> {
-    const r = await runImg(['token', 'issue', '-f', 'value', '-c', 'id'], { env: cloud.env('admin') });
+    const r = await runCliInProcess(['token', 'issue', '-f', 'value', '-c', 'id'], { env: cloud.env('admin') });
     assert.equal(r.code, 0, r.stderr);
     return r.stdout.trim();
   }
@@ -378,7 +357,7 @@ describe('OS_AUTH_TYPE token and v3applicationcredential', () => {
 
   test('OS_TOKEN: the body uses the token method and the project scope', async () => {
     const token = await freshToken();
-    const { r, reqs } = await during(cloud, () => runImg(['list', '-f', 'value', '-c', 'Name'], { env: tokenEnv(token) }));
+    const { r, reqs } = await during(cloud, () => runCliInProcess(['list', '-f', 'value', '-c', 'Name'], { env: tokenEnv(token) }));
     assertOk(r);
     assert.equal(r.stdout, 'cirros\n');
     assert.deepEqual(authBody(tokenPosts(reqs)[0]), {
@@ -395,7 +374,7 @@ describe('OS_AUTH_TYPE token and v3applicationcredential', () => {
       return true;
     });
     try {
-      const { r, reqs } = await during(cloud, () => runImg(['list'], { env: tokenEnv(token) }));
+      const { r, reqs } = await during(cloud, () => runCliInProcess(['list'], { env: tokenEnv(token) }));
       assert.equal(r.code, 3);
       const msg = oneLine(r);
       assert.match(msg, /cannot be renewed/);
@@ -410,7 +389,7 @@ describe('OS_AUTH_TYPE token and v3applicationcredential', () => {
   test('an expired OS_TOKEN: exit 3 saying it cannot be renewed (not "OS_AUTH_URL does not look like Keystone")', async () => {
     const token = await freshToken();
     cloud.expireTokens();
-    const { r, reqs } = await during(cloud, () => runImg(['list'], { env: tokenEnv(token) }));
+    const { r, reqs } = await during(cloud, () => runCliInProcess(['list'], { env: tokenEnv(token) }));
     assert.equal(r.code, 3);
     const msg = oneLine(r);
     assert.match(msg, /expired or revoked and cannot be renewed/);
@@ -420,7 +399,7 @@ describe('OS_AUTH_TYPE token and v3applicationcredential', () => {
 
   test('OS_AUTH_TYPE=token without OS_TOKEN: exit 2 naming OS_TOKEN', async () => {
     const env = { ...tokenEnv('x'), OS_TOKEN: undefined };
-    const { r, reqs } = await during(cloud, () => runImg(['list'], { env }));
+    const { r, reqs } = await during(cloud, () => runCliInProcess(['list'], { env }));
     assert.equal(r.code, 2);
     assert.match(oneLine(r), /OS_TOKEN/);
     assert.equal(reqs.length, 0);
@@ -428,7 +407,7 @@ describe('OS_AUTH_TYPE token and v3applicationcredential', () => {
 
   test('application credential by ID: id + secret, no scope', async () => {
     const env = cloud.env('admin', { appCredential: true });
-    const { r, reqs } = await during(cloud, () => runImg(['list', '-f', 'value', '-c', 'Name'], { env }));
+    const { r, reqs } = await during(cloud, () => runCliInProcess(['list', '-f', 'value', '-c', 'Name'], { env }));
     assertOk(r);
     assert.equal(r.stdout, 'cirros\n');
     assert.deepEqual(authBody(tokenPosts(reqs)[0]), {
@@ -441,7 +420,7 @@ describe('OS_AUTH_TYPE token and v3applicationcredential', () => {
       OS_AUTH_URL: cloud.authUrl, OS_AUTH_TYPE: 'v3applicationcredential', OS_APPLICATION_CREDENTIAL_NAME: 'admin-appcred',
       OS_APPLICATION_CREDENTIAL_SECRET: 'admin-appcred-secret', OS_USERNAME: 'admin', OS_USER_DOMAIN_NAME: 'Default',
     };
-    const { r, reqs } = await during(cloud, () => runImg(['list', '-f', 'value', '-c', 'Name'], { env }));
+    const { r, reqs } = await during(cloud, () => runCliInProcess(['list', '-f', 'value', '-c', 'Name'], { env }));
     assertOk(r);
     assert.deepEqual(authBody(tokenPosts(reqs)[0]), {
       auth: {
@@ -455,10 +434,10 @@ describe('OS_AUTH_TYPE token and v3applicationcredential', () => {
 
   test('application credential with a wrong secret: exit 3; without a secret: exit 2 naming the variable', async () => {
     const env = cloud.env('admin', { appCredential: true });
-    const wrong = await runImg(['list'], { env: { ...env, OS_APPLICATION_CREDENTIAL_SECRET: 'not-it' } });
+    const wrong = await runCliInProcess(['list'], { env: { ...env, OS_APPLICATION_CREDENTIAL_SECRET: 'not-it' } });
     assert.equal(wrong.code, 3);
     assert.match(oneLine(wrong), /\(HTTP 401\)/);
-    const none = await runImg(['list'], { env: { ...env, OS_APPLICATION_CREDENTIAL_SECRET: undefined } });
+    const none = await runCliInProcess(['list'], { env: { ...env, OS_APPLICATION_CREDENTIAL_SECRET: undefined } });
     assert.equal(none.code, 2);
     assert.match(oneLine(none), /OS_APPLICATION_CREDENTIAL_SECRET/);
   });
@@ -475,7 +454,7 @@ describe('catalog without an image service', () => {
   });
 
   test('exit 2 naming OS_IMAGE_URL, no Glance request', async () => {
-    const { r, reqs } = await during(cloud, () => runImg(['list'], { env: cloud.env('admin') }));
+    const { r, reqs } = await during(cloud, () => runCliInProcess(['list'], { env: cloud.env('admin') }));
     assert.equal(r.code, 2);
     const msg = oneLine(r);
     assert.match(msg, /no 'image' service/);
@@ -484,7 +463,7 @@ describe('catalog without an image service', () => {
   });
 
   test('OS_IMAGE_URL makes it work: the catalog is not needed', async () => {
-    const { r, reqs } = await during(cloud, () => runImg(['list', '-f', 'value', '-c', 'Name'], { env: { ...cloud.env('admin'), OS_IMAGE_URL: `${cloud.url}/v2/` } }));
+    const { r, reqs } = await during(cloud, () => runCliInProcess(['list', '-f', 'value', '-c', 'Name'], { env: { ...cloud.env('admin'), OS_IMAGE_URL: `${cloud.url}/v2/` } }));
     assertOk(r);
     assert.equal(r.stdout, 'cirros\n');
     assert.deepEqual(glance(reqs).map((q) => q.path), ['/v2/images?limit=1000']);
@@ -495,14 +474,14 @@ describe('command line', () => {
   const version = (JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
   test('img --version', async () => {
-    const r = await runImg(['--version']);
+    const r = await runCliInProcess(['--version']);
     assert.equal(r.code, 0);
     assert.equal(r.stdout, `${version}\n`);
     assert.equal(r.stderr, '');
   });
 
   test('img --help lists every command and the configuration sources', async () => {
-    const r = await runImg(['--help']);
+    const r = await runCliInProcess(['--help']);
     assert.equal(r.code, 0);
     assert.equal(r.stderr, '');
     assert.match(r.stdout, /^Usage: img /);
@@ -519,7 +498,7 @@ describe('command line', () => {
     ['token', 'issue'], ['token', 'revoke'],
   ];
   test('img <command> --help shows an Example for every command', async () => {
-    const results = await Promise.all(COMMANDS.map((c) => runImg([...c, '--help'])));
+    const results = await Promise.all(COMMANDS.map((c) => runCliInProcess([...c, '--help'])));
     results.forEach((r, i) => {
       const c = COMMANDS[i]!.join(' ');
       assert.equal(r.code, 0, c);
@@ -530,7 +509,7 @@ describe('command line', () => {
   });
 
   test('img image (the group is only built when named) lists the same commands as img', async () => {
-    const [group, bare] = await Promise.all([runImg(['image', '--help']), runImg(['--debug', 'image'])]);
+    const [group, bare] = await Promise.all([runCliInProcess(['image', '--help']), runCliInProcess(['--debug', 'image'])]);
     assert.equal(group.code, 0);
     assert.match(group.stdout, /^Usage: img image /);
     for (const c of ['create', 'list', 'show', 'delete', 'deactivate', 'reactivate', 'set', 'unset', 'save', 'upload']) {
@@ -544,7 +523,7 @@ describe('command line', () => {
 
   test('unknown option: exit 2, one line `img: unknown option …`', async () => {
     for (const args of [['--bogus', 'list'], ['list', '--bogus'], ['token', 'issue', '--bogus']]) {
-      const r = await runImg(args);
+      const r = await runCliInProcess(args);
       assert.equal(r.code, 2, args.join(' '));
       assert.equal(r.stdout, '');
       assert.equal(r.stderr, "img: unknown option '--bogus'\n");
@@ -552,43 +531,25 @@ describe('command line', () => {
   });
 
   test('unknown command: exit 2, one line', async () => {
-    const r = await runImg(['frobnicate']);
+    const r = await runCliInProcess(['frobnicate']);
     assert.equal(r.code, 2);
     assert.equal(r.stdout, '');
     assert.match(oneLine(r), /^unknown command 'frobnicate'/);
   });
 
   test('a missing argument: exit 2, one line', async () => {
-    const r = await runImg(['show']);
+    const r = await runCliInProcess(['show']);
     assert.equal(r.code, 2);
     assert.equal(oneLine(r), "missing required argument 'image'");
   });
 
   test('no command: the help on stderr, exit 2', async () => {
-    const r = await runImg([]);
+    const r = await runCliInProcess([]);
     assert.equal(r.code, 2);
     assert.equal(r.stdout, '');
     assert.match(r.stderr, /^Usage: img /);
   });
 });
-
-/** Runs img on a pty (stdin, stdout and stderr all the terminal), types `keys` once it asks for a password. */
-async function onTerminal(args: string[], env: Record<string, string>, keys: string): Promise<ImgResult> {
-  const command = [process.execPath, IMG_BIN, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ');
-  const child = spawn(SCRIPT!, ['-qec', command, '/dev/null'], { cwd: env['HOME'], env, stdio: ['pipe', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  const closed = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  for (let i = 0; i < 200 && !out.includes('Password: '); i++) await new Promise((r) => setTimeout(r, 25));
-  child.stdin.write(keys);
-  const code = await Promise.race([closed, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 10_000))]);
-  if (code === 'timeout') {
-    child.kill('SIGKILL');
-    assert.fail(`img on a terminal did not finish:\n${out}`);
-  }
-  return { code, signal: null, stdout: out, stderr: '', stdoutBytes: Buffer.from(out) };
-}
 
 /** A local TCP port with nothing listening on it. */
 async function closedPort(): Promise<number> {

@@ -1,5 +1,5 @@
 /**
- * The bad-input matrix: every case runs bin/img against the fake cloud and
+ * The bad-input matrix: every case runs img (in-process) against the fake cloud and
  * must print exactly one specific line on stderr, nothing on stdout, exit
  * with the documented code, and change nothing on the server.
  */
@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { FakeCloud } from '../helpers/fake-cloud.js';
-import { runImg } from '../helpers/run-img.js';
+import { runCliInProcess } from '../helpers/run-cli.js';
 
 interface Case {
   name: string;
@@ -81,7 +81,7 @@ const cases: Case[] = [
   { name: 'unknown user domain', args: ['list'], env: { OS_USER_DOMAIN_NAME: 'Elsewhere' }, code: 3, stderr: /HTTP 401/ },
   { name: 'invalid OS_TOKEN', args: ['list'], env: { OS_AUTH_TYPE: 'token', OS_TOKEN: 'gAAAAA-not-a-token', OS_PASSWORD: undefined }, code: 3, stderr: /token/i },
   // --- connection (exit 1) ---
-  { name: 'unreachable auth URL', args: ['list'], env: { OS_AUTH_URL: 'http://127.0.0.1:PORT/v3' }, code: 1, stderr: /connection refused/ },
+  { name: 'unreachable auth URL', args: ['list'], env: { OS_AUTH_URL: 'http://127.0.0.1:PORT/v3', IMG_RETRY_BASE_MS: '1' }, code: 1, stderr: /connection refused/ },
   // --- command line (exit 2) ---
   { name: 'unknown flag', args: ['list', '--bogus'], code: 2, stderr: /unknown option '--bogus'/ },
   { name: 'unknown command', args: ['frobnicate'], code: 2, stderr: /unknown command 'frobnicate'/ },
@@ -147,7 +147,7 @@ describe('bad input: one specific line on stderr, the documented exit code, no c
       for (const [k, v] of Object.entries(c.env ?? {})) env[k] = v === undefined ? undefined : resolve(v);
       const before = cloud.requests.length;
       const imagesBefore = JSON.stringify([...cloud.images.values()]);
-      const r = await runImg(c.args.map(resolve), { env });
+      const r = await runCliInProcess(c.args.map(resolve), { env });
       const lines = r.stderr.split('\n').filter(Boolean);
       assert.equal(r.code, c.code, `exit code; stderr: ${r.stderr}`);
       assert.equal(r.stdout, '', 'nothing on stdout');

@@ -11,6 +11,7 @@ import { deliberateDifferences } from '../helpers/expect.js';
 import { FIXTURES } from '../helpers/paths.js';
 import { ImgError, UsageError } from '../../src/errors.js';
 import {
+  checkFormat,
   dictColumn,
   listColumn,
   renderList,
@@ -42,10 +43,10 @@ function decode(cell: Encoded): Cell {
 }
 
 function run(c: GoldenCase): string {
-  const opts: FormatOptions = { format: 'table', ...c.opts };
+  const opts = { ...c.opts, format: c.opts.format ?? 'table' };
   return c.kind === 'list'
-    ? renderList(c.columns!, c.rows!.map((r) => r.map(decode)), opts)
-    : renderShow(c.fields!, c.values!.map(decode), opts);
+    ? renderList(c.columns!, c.rows!.map((r) => r.map(decode)), { ...opts, format: checkFormat('list', opts.format) })
+    : renderShow(c.fields!, c.values!.map(decode), { ...opts, format: checkFormat('show', opts.format) });
 }
 
 /** How a fixtures file stores its cases: each input once, cases naming it. */
@@ -113,13 +114,13 @@ test('every deliberate difference from cliff belongs to a golden case', () => {
 
 test('an unknown format is a UsageError naming the allowed ones', () => {
   assert.throws(
-    () => renderList(['ID'], [['x']], { format: 'shell' }),
+    () => checkFormat('list', 'shell'),
     (err: unknown) =>
       err instanceof UsageError &&
       err.message === "argument -f/--format: invalid choice: 'shell' (choose from 'csv', 'json', 'table', 'value', 'yaml')",
   );
   assert.throws(
-    () => renderShow(['id'], ['x'], { format: 'csv' }),
+    () => checkFormat('show', 'csv'),
     (err: unknown) =>
       err instanceof UsageError &&
       err.message === "argument -f/--format: invalid choice: 'csv' (choose from 'json', 'shell', 'table', 'value', 'yaml')",

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { FakeCloud } from '../helpers/fake-cloud.js';
-import { runImg } from '../helpers/run-img.js';
+import { runCliInProcess } from '../helpers/run-cli.js';
 
 let cloud: FakeCloud;
 before(async () => {
@@ -29,7 +29,7 @@ test('delete: the image is gone but the answer was lost → retried, 404 counts 
     return false;
   });
   try {
-    const r = await runImg(['delete', 'short-lived'], { env: { ...cloud.env(), IMG_RETRY_BASE_MS: '1' } });
+    const r = await runCliInProcess(['delete', 'short-lived'], { env: { ...cloud.env(), IMG_RETRY_BASE_MS: '1' } });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stderr, '');
     const deletes = cloud.requests.filter((q) => q.method === 'DELETE').map((q) => q.path);
@@ -41,7 +41,7 @@ test('delete: the image is gone but the answer was lost → retried, 404 counts 
 });
 
 test('delete of an image that is already gone (first attempt) is still "not found"', async () => {
-  const r = await runImg(['delete', '00000000-0000-4000-8000-00000000dead'], { env: { ...cloud.env(), IMG_RETRY_BASE_MS: '1' } });
+  const r = await runCliInProcess(['delete', '00000000-0000-4000-8000-00000000dead'], { env: { ...cloud.env(), IMG_RETRY_BASE_MS: '1' } });
   assert.equal(r.code, 4);
   assert.match(r.stderr, /No Image found/);
 });

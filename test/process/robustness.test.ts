@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { img, jsonBody } from '../helpers/expect.js';
+import { imgSpawned, jsonBody } from '../helpers/expect.js';
 import { FakeCloud } from '../helpers/fake-cloud.js';
 import { IMG_BIN } from '../helpers/paths.js';
 
@@ -126,7 +126,7 @@ describe('robustness', () => {
   describe('property keys named like JavaScript object members are ordinary keys', () => {
     test('set --property __proto__=x sends an add of /__proto__, and show reads it back', async () => {
       const image = cloud.addImage({ name: 'proto-target' });
-      const r = await img(cloud, ['set', image.id, '--property', '__proto__=x']);
+      const r = await imgSpawned(cloud, ['set', image.id, '--property', '__proto__=x']);
       assert.equal(r.code, 0, r.stderr);
       const patch = r.calls.find((q) => q.method === 'PATCH');
       assert.ok(patch, 'a PATCH was sent');
@@ -135,32 +135,32 @@ describe('robustness', () => {
       // The fake stores it as a property of its own (not as the prototype of its property map).
       assert.equal(Object.hasOwn(cloud.images.get(image.id)!.properties, '__proto__'), true);
       assert.equal(cloud.images.get(image.id)!.properties['__proto__'], 'x');
-      const shown = await img(cloud, ['show', image.id, '-f', 'json']);
+      const shown = await imgSpawned(cloud, ['show', image.id, '-f', 'json']);
       assert.equal(shown.code, 0, shown.stderr);
       const out = JSON.parse(shown.stdout) as { properties: Record<string, unknown> };
       assert.equal(Object.hasOwn(out.properties, '__proto__'), true);
       assert.equal(out.properties['__proto__'], 'x');
-      const table = await img(cloud, ['show', image.id, '-f', 'value', '-c', 'properties']);
+      const table = await imgSpawned(cloud, ['show', image.id, '-f', 'value', '-c', 'properties']);
       assert.match(table.stdout, /'__proto__': 'x'/);
     });
 
     test("set --property constructor=x on an image without it sends add, then replace once it has it", async () => {
       const image = cloud.addImage({ name: 'ctor-target' });
-      const first = await img(cloud, ['set', image.id, '--property', 'constructor=x', '--property', 'toString=y']);
+      const first = await imgSpawned(cloud, ['set', image.id, '--property', 'constructor=x', '--property', 'toString=y']);
       assert.equal(first.code, 0, first.stderr);
       assert.deepEqual(jsonBody(first.calls.find((q) => q.method === 'PATCH')!), [
         { op: 'add', path: '/constructor', value: 'x' },
         { op: 'add', path: '/toString', value: 'y' },
       ]);
       assert.deepEqual({ ...cloud.images.get(image.id)!.properties }, { constructor: 'x', toString: 'y' });
-      const second = await img(cloud, ['set', image.id, '--property', 'constructor=z']);
+      const second = await imgSpawned(cloud, ['set', image.id, '--property', 'constructor=z']);
       assert.equal(second.code, 0, second.stderr);
       assert.deepEqual(jsonBody(second.calls.find((q) => q.method === 'PATCH')!), [{ op: 'replace', path: '/constructor', value: 'z' }]);
       assert.equal(cloud.images.get(image.id)!.properties['constructor'], 'z');
     });
 
     test('create --property hasOwnProperty=… __proto__=…: both sent and stored; unset of an absent constructor changes nothing', async () => {
-      const r = await img(cloud, ['create', 'odd-keys', '--property', 'hasOwnProperty=h', '--property', '__proto__=p', '-f', 'json']);
+      const r = await imgSpawned(cloud, ['create', 'odd-keys', '--property', 'hasOwnProperty=h', '--property', '__proto__=p', '-f', 'json']);
       assert.equal(r.code, 0, r.stderr);
       const post = r.calls.find((q) => q.method === 'POST')!;
       const body = jsonBody(post) as Record<string, unknown>;
@@ -169,7 +169,7 @@ describe('robustness', () => {
       assert.equal(body['hasOwnProperty'], 'h');
       const id = (JSON.parse(r.stdout) as { id: string }).id;
       assert.deepEqual({ ...cloud.images.get(id)!.properties }, { hasOwnProperty: 'h', ['__proto__']: 'p' });
-      const unset = await img(cloud, ['unset', id, '--property', 'constructor']);
+      const unset = await imgSpawned(cloud, ['unset', id, '--property', 'constructor']);
       assert.equal(unset.code, 1);
       assert.equal(unset.stderr, `img: Image '${id}' has no property 'constructor'; nothing was changed\n`);
       assert.equal(unset.calls.filter((q) => q.method === 'PATCH').length, 0);
@@ -177,7 +177,7 @@ describe('robustness', () => {
 
     test('list --property constructor=x matches only images that have it', async () => {
       cloud.addImage({ name: 'has-ctor', properties: { constructor: 'x' } });
-      const r = await img(cloud, ['list', '--property', 'constructor=x', '-f', 'value', '-c', 'Name']);
+      const r = await imgSpawned(cloud, ['list', '--property', 'constructor=x', '-f', 'value', '-c', 'Name']);
       assert.equal(r.code, 0, r.stderr);
       assert.equal(r.stdout, 'has-ctor\n');
     });
@@ -189,12 +189,12 @@ describe('robustness', () => {
 
     test('show and delete of a UUID that names no image by ID: exit 4, the image *named* so is untouched', async () => {
       const decoy = cloud.addImage({ name: ghost, visibility: 'public' });
-      const shown = await img(cloud, ['show', ghost]);
+      const shown = await imgSpawned(cloud, ['show', ghost]);
       assert.equal(shown.code, 4, shown.stderr);
       assert.equal(shown.stdout, '');
       assert.equal(shown.stderr, `img: No Image found for ${ghost}\n`);
       assert.deepEqual(shown.calls.map((q) => `${q.method} ${q.path}`), [`GET /v2/images/${ghost}`]);
-      const deleted = await img(cloud, ['delete', ghost]);
+      const deleted = await imgSpawned(cloud, ['delete', ghost]);
       assert.equal(deleted.code, 4, deleted.stderr);
       assert.match(deleted.stderr, new RegExp(`^img: Failed to delete image with name or ID '${ghost}': No Image found for ${ghost}`));
       assert.equal(deleted.calls.filter((q) => q.method === 'DELETE').length, 0);

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { TempDirs, UUID, img, md5, sent, sha512 } from '../helpers/expect.js';
+import { TempDirs, UUID, imgSpawned, md5, sent, sha512 } from '../helpers/expect.js';
 import { ADMIN_PROJECT_ID, FakeCloud, type RecordedRequest } from '../helpers/fake-cloud.js';
 import { FIXTURES } from '../helpers/paths.js';
 import { SEED_FIELDS, fieldTable, propertiesCell, tableRows } from '../helpers/tables.js';
@@ -76,7 +76,7 @@ describe('seed walkthrough: openstack image create/list/show/deactivate/reactiva
     await writeFile(path.join(dir, 'bionic-server-cloudimg-amd64.img'), data);
 
     // --- create, exactly as in the seed (relative --file, run from its directory) ---
-    const created = await img(
+    const created = await imgSpawned(
       cloud,
       ['create', 'Ubuntu18', '--file', 'bionic-server-cloudimg-amd64.img', '--disk-format', 'qcow2', '--container-format', 'bare', '--public'],
       { cwd: dir },
@@ -134,42 +134,42 @@ describe('seed walkthrough: openstack image create/list/show/deactivate/reactiva
     cloud.addImage({
       id: SEED_CIRROS_ID, name: 'cirros', status: 'active', visibility: 'public', disk_format: 'qcow2', container_format: 'bare',
     });
-    const listed = await img(cloud, ['list']);
+    const listed = await imgSpawned(cloud, ['list']);
     assert.equal(listed.stderr, '');
     assert.equal(listed.code, 0);
     assert.equal(listed.stdout, SEED_LIST_TABLE.replace(SEED_UBUNTU_ID, id));
     assert.deepEqual(sent(listed), ['GET /v2/images?limit=1000']);
 
     // --- show by name, and by id through `img image …`: the same table create printed ---
-    const byName = await img(cloud, ['show', 'Ubuntu18']);
+    const byName = await imgSpawned(cloud, ['show', 'Ubuntu18']);
     assert.equal(byName.code, 0);
     assert.equal(byName.stderr, '');
     assert.equal(byName.stdout, created.stdout);
     assert.deepEqual(sent(byName), ['GET /v2/images?name=Ubuntu18&limit=1000']);
-    const byId = await img(cloud, ['image', 'show', id]);
+    const byId = await imgSpawned(cloud, ['image', 'show', id]);
     assert.equal(byId.code, 0);
     assert.equal(byId.stdout, created.stdout);
     assert.deepEqual(sent(byId), [`GET /v2/images/${id}`]);
 
     // --- deactivate / reactivate: 204s, nothing printed ---
-    const deact = await img(cloud, ['deactivate', 'Ubuntu18']);
+    const deact = await imgSpawned(cloud, ['deactivate', 'Ubuntu18']);
     assert.deepEqual([deact.code, deact.stdout, deact.stderr], [0, '', '']);
     assert.deepEqual(sent(deact), ['GET /v2/images?name=Ubuntu18&limit=1000', `POST /v2/images/${id}/actions/deactivate`]);
     assert.equal(deact.calls[1]!.body.length, 0);
     assert.equal(cloud.images.get(id)?.status, 'deactivated');
-    const status = await img(cloud, ['show', id, '-f', 'value', '-c', 'status']);
+    const status = await imgSpawned(cloud, ['show', id, '-f', 'value', '-c', 'status']);
     assert.equal(status.stdout, 'deactivated\n');
-    const react = await img(cloud, ['reactivate', id]);
+    const react = await imgSpawned(cloud, ['reactivate', id]);
     assert.deepEqual([react.code, react.stdout, react.stderr], [0, '', '']);
     assert.deepEqual(sent(react), [`GET /v2/images/${id}`, `POST /v2/images/${id}/actions/reactivate`]);
     assert.equal(cloud.images.get(id)?.status, 'active');
 
     // --- delete cirros, list again: the seed's second table ---
-    const del = await img(cloud, ['delete', 'cirros']);
+    const del = await imgSpawned(cloud, ['delete', 'cirros']);
     assert.deepEqual([del.code, del.stdout, del.stderr], [0, '', '']);
     assert.deepEqual(sent(del), ['GET /v2/images?name=cirros&limit=1000', `DELETE /v2/images/${SEED_CIRROS_ID}`]);
     assert.equal(cloud.images.has(SEED_CIRROS_ID), false);
-    const again = await img(cloud, ['list']);
+    const again = await imgSpawned(cloud, ['list']);
     assert.equal(again.code, 0);
     assert.equal(again.stdout, SEED_LIST_AFTER_DELETE.replace(SEED_UBUNTU_ID, id));
     assert.deepEqual(cloud.errors, []);
@@ -183,11 +183,11 @@ describe('seed walkthrough: openstack image create/list/show/deactivate/reactiva
       seedCloud.addImage({
         id: SEED_CIRROS_ID, name: 'cirros', status: 'active', visibility: 'public', disk_format: 'qcow2', container_format: 'bare',
       });
-      const listed = await img(seedCloud, ['list']);
+      const listed = await imgSpawned(seedCloud, ['list']);
       assert.equal(listed.code, 0);
       assert.equal(listed.stderr, '');
       assert.equal(listed.stdout, SEED_LIST_TABLE);
-      const shown = await img(seedCloud, ['show', 'Ubuntu18']);
+      const shown = await imgSpawned(seedCloud, ['show', 'Ubuntu18']);
       assert.equal(shown.code, 0);
       assert.equal(shown.stderr, '');
       assert.equal(shown.stdout, SEED_SHOW_TABLE);

@@ -1,0 +1,92 @@
+// One run per command through the real bin/img (the bundle, its launcher and a process of its own)
+// against the fake cloud: what the in-process tests in test/unit/ cannot show is that the shipped
+// program starts, parses, reaches the cloud and exits with the right code.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { TempDirs, assertOk, imgSpawned as img } from '../helpers/expect.js';
+import { FakeCloud } from '../helpers/fake-cloud.js';
+
+describe('smoke: each command once through bin/img', () => {
+  let cloud: FakeCloud;
+  const dirs = new TempDirs();
+  let dir: string;
+  let id: string;
+  const data = Buffer.from('smoke test image data\n');
+
+  before(async () => {
+    cloud = await FakeCloud.start();
+    dir = await dirs.make('img-smoke-');
+    await writeFile(path.join(dir, 'disk.raw'), data);
+  });
+  after(async () => {
+    assert.deepEqual(cloud.errors, []);
+    await cloud.close();
+    await dirs.removeAll();
+  });
+
+  test('create', async () => {
+    const r = await img(cloud, ['create', 'smoke', '--file', path.join(dir, 'disk.raw'), '-f', 'value', '-c', 'id']);
+    assertOk(r);
+    id = r.stdout.trim();
+    assert.equal(cloud.images.get(id)?.status, 'active');
+  });
+
+  test('list', async () => {
+    const r = await img(cloud, ['list', '-f', 'value', '-c', 'Name']);
+    assertOk(r);
+    assert.match(r.stdout, /^smoke$/m);
+  });
+
+  test('show', async () => {
+    const r = await img(cloud, ['show', 'smoke', '-f', 'value', '-c', 'status']);
+    assertOk(r);
+    assert.equal(r.stdout, 'active\n');
+  });
+
+  test('set', async () => {
+    assertOk(await img(cloud, ['set', 'smoke', '--property', 'os_distro=cirros', '--tag', 'smoke-tag']));
+    assert.equal(cloud.images.get(id)?.properties['os_distro'], 'cirros');
+  });
+
+  test('unset', async () => {
+    assertOk(await img(cloud, ['unset', 'smoke', '--property', 'os_distro', '--tag', 'smoke-tag']));
+    assert.equal(cloud.images.get(id)?.properties['os_distro'], undefined);
+  });
+
+  test('deactivate', async () => {
+    assertOk(await img(cloud, ['deactivate', 'smoke']));
+    assert.equal(cloud.images.get(id)?.status, 'deactivated');
+  });
+
+  test('reactivate', async () => {
+    assertOk(await img(cloud, ['reactivate', 'smoke']));
+    assert.equal(cloud.images.get(id)?.status, 'active');
+  });
+
+  test('save', async () => {
+    const r = await img(cloud, ['save', 'smoke']);
+    assertOk(r);
+    assert.deepEqual(r.stdoutBytes, data);
+  });
+
+  test('upload', async () => {
+    const queued = await img(cloud, ['create', 'smoke-queued', '-f', 'value', '-c', 'id']);
+    assertOk(queued);
+    const r = await img(cloud, ['upload', 'smoke-queued', '--file', '-', '-f', 'value', '-c', 'status'], { input: data });
+    assertOk(r);
+    assert.equal(r.stdout, 'active\n');
+  });
+
+  test('delete', async () => {
+    assertOk(await img(cloud, ['delete', 'smoke', 'smoke-queued']));
+    assert.equal(cloud.images.has(id), false);
+  });
+
+  test('token issue', async () => {
+    const r = await img(cloud, ['token', 'issue', '-f', 'value', '-c', 'project_id']);
+    assertOk(r);
+    assert.match(r.stdout, /^\S+\n$/);
+  });
+});
