@@ -1,7 +1,7 @@
 import type { Readable, Writable } from 'node:stream';
 import type { Cell } from '../output/columns.js';
 import type { ImagesApi } from '../services/glance.js';
-import type { ProgressFn } from '../services/transfer.js';
+import type { ProgressFn } from '../services/transfer/meter.js';
 import type { KeystoneSession } from '../services/client.js';
 
 /**

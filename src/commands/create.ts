@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { ConflictError, ConnectionError, ImgError, InterruptedError, messageOf, ResourceNotFoundError } from '../errors.js';
 import { createAnswerLost, isCreateFailure, type Image, type ImagesApi } from '../services/glance.js';
-import { UploadSource, verifyUpload } from '../services/transfer.js';
+import { UploadSource } from '../services/transfer/upload-source.js';
+import { verifyUpload } from '../services/transfer/verify.js';
 import type { CommandContext, CommandResult } from './context.js';
 import { imageShow } from './image-view.js';
 import {

@@ -1,5 +1,8 @@
 import { ImgError, UsageError } from '../errors.js';
-import { checkDestination, checkResumable, downloadToFile, expectedData, streamAndVerify } from '../services/transfer.js';
+import { checkDestination } from '../services/transfer/destination.js';
+import { downloadToFile, streamAndVerify } from '../services/transfer/download.js';
+import { checkResumable } from '../services/transfer/partial-file.js';
+import { expectedData } from '../services/transfer/verify.js';
 import { NONE, type CommandContext, type CommandResult } from './context.js';
 
 export interface SaveOptions {

@@ -1,5 +1,6 @@
 import { ImgError, UsageError } from '../errors.js';
-import { verifyUpload, type UploadSource } from '../services/transfer.js';
+import type { UploadSource } from '../services/transfer/upload-source.js';
+import { verifyUpload } from '../services/transfer/verify.js';
 import type { CommandContext, CommandResult } from './context.js';
 import { uploadSource } from './create.js';
 import { imageShow } from './image-view.js';

@@ -1,6 +1,7 @@
 /** Who may have written a configuration file: the ownership and mode checks that decide whether it is read. */
 import fs from 'node:fs';
 import path from 'node:path';
+import { groupOrOthersMayWrite } from '../util/file-mode.js';
 
 /** A file to look for, and whether it sits in the working directory (held to the stricter rule). */
 export interface Candidate {
@@ -10,9 +11,6 @@ export interface Candidate {
 }
 
 const modeOf = (mode: number): string => `0${(mode & 0o7777).toString(8)}`;
-
-/** Group or others may write: they could change the file, or replace what the directory holds. */
-const othersMayWrite = (mode: number): boolean => (mode & 0o022) !== 0;
 
 /**
  * Why a directory may not hold configuration, or undefined when it may: it
@@ -28,7 +26,7 @@ function dirProblem(dir: string, owners: number[], stickyOk: boolean): string | 
     return `its directory ${dir} cannot be checked (${(err as NodeJS.ErrnoException).code ?? 'error'})`;
   }
   if (!owners.includes(st.uid)) return `its directory ${dir} is owned by uid ${st.uid}`;
-  if (othersMayWrite(st.mode) && !(stickyOk && (st.mode & 0o1000) !== 0)) {
+  if (groupOrOthersMayWrite(st.mode) && !(stickyOk && (st.mode & 0o1000) !== 0)) {
     return `its directory ${dir} is writable by group or others (mode ${modeOf(st.mode)})`;
   }
   return undefined;
@@ -68,7 +66,7 @@ export function untrustedReason(c: Candidate): string | undefined {
   const owners = c.cwd !== undefined ? [euid] : [euid, 0];
   if (!st.isFile()) return st.isDirectory() ? undefined : 'not a regular file';
   if (!owners.includes(st.uid)) return `owned by uid ${st.uid}`;
-  if (othersMayWrite(st.mode)) return `writable by group or others (mode ${modeOf(st.mode)})`;
+  if (groupOrOthersMayWrite(st.mode)) return `writable by group or others (mode ${modeOf(st.mode)})`;
   const dirs: [string, boolean][] = [];
   if (c.cwd !== undefined) {
     for (let d = path.dirname(c.filepath); ; d = path.dirname(d)) {

@@ -229,7 +229,7 @@ class WorkerHasher implements Hasher {
 
   private end(): void {
     this.ended = true;
-    // terminate() holds the process until the thread has stopped (a few ms), so `closed` can be awaited.
+    // terminate() holds the process until the thread has stopped, so `closed` can be awaited.
     void this.worker.terminate();
   }
 }

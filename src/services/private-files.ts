@@ -18,6 +18,7 @@ import { constants as fsConstants, type Stats } from 'node:fs';
 import { lstat, mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import { groupOrOthersMayAccess, groupOrOthersMayWrite } from '../util/file-mode.js';
 
 const { O_CREAT, O_EXCL, O_NOFOLLOW, O_NONBLOCK, O_NOCTTY, O_RDONLY, O_RDWR } = fsConstants;
 
@@ -54,7 +55,7 @@ export function whyNotOurs(st: Stats, opts: { secret?: boolean } = {}): string |
   const uid = process.getuid?.();
   if (uid !== undefined && st.uid !== uid) return `is owned by uid ${st.uid}, not by this user (uid ${uid})`;
   if (st.nlink !== 1) return `has ${st.nlink} hard links`;
-  if ((st.mode & (opts.secret ? 0o077 : 0o022)) !== 0) {
+  if (opts.secret ? groupOrOthersMayAccess(st.mode) : groupOrOthersMayWrite(st.mode)) {
     return `has mode ${(st.mode & 0o777).toString(8).padStart(4, '0')} (others could change it)`;
   }
   return undefined;
@@ -124,7 +125,7 @@ export async function usableCacheDir(dir: string): Promise<boolean> {
   const st = await lstat(dir).catch(() => undefined);
   if (!st?.isDirectory()) return false;
   const uid = process.getuid?.();
-  return (uid === undefined || st.uid === uid) && (st.mode & 0o077) === 0;
+  return (uid === undefined || st.uid === uid) && !groupOrOthersMayAccess(st.mode);
 }
 
 /**

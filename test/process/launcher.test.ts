@@ -70,7 +70,7 @@ describe('bin/img code cache', () => {
   });
 
   test('a cache written by a verified download (which briefly toggles V8 flags) is accepted by the next start', async () => {
-    // Over the 4 MiB after which a download first collects its dead buffers (src/services/transfer.ts).
+    // Over the 4 MiB after which a download first collects its dead buffers (src/services/transfer/memory.ts).
     const data = randomBytes(6 * 1024 * 1024);
     cloud.addImage({ name: 'six-mib', visibility: 'public' }, data);
     const out = path.join(cacheHome, 'six-mib.img');
