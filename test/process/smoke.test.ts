@@ -77,6 +77,18 @@ describe('smoke: each command once through bin/img', () => {
     const r = await img(cloud, ['upload', 'smoke-queued', '--file', '-', '-f', 'value', '-c', 'status'], { input: data });
     assertOk(r);
     assert.equal(r.stdout, 'active\n');
+    // The bytes themselves, not only the status: stdin is checked for data before the image is made.
+    assert.deepEqual(cloud.data.get(queued.stdout.trim()), data);
+  });
+
+  test('create --file - from a pipe of a few bytes: the image holds exactly them', async () => {
+    const few = Buffer.from('0123456789');
+    const r = await img(cloud, ['create', 'smoke-few', '--file', '-', '-f', 'value', '-c', 'id', '-c', 'size'], { input: few });
+    assertOk(r);
+    const [newId, size] = r.stdout.trim().split('\n');
+    assert.equal(size, String(few.length));
+    assert.deepEqual(cloud.data.get(newId ?? ''), few);
+    assertOk(await img(cloud, ['delete', 'smoke-few']));
   });
 
   test('delete', async () => {

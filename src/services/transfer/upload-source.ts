@@ -65,9 +65,7 @@ export class UploadSource implements BodySource {
    * or closed, so that no empty image is ever made by accident.
    */
   static async fromStdin(stream: Readable): Promise<UploadSource> {
-    const first = await firstChunk(stream);
-    if (!first) throw new InputFileError('--file -: stdin is empty (closed, or no data): nothing to upload');
-    stream.unshift(first);
+    if (!(await hasData(stream))) throw new InputFileError('--file -: stdin is empty (closed, or no data): nothing to upload');
     return UploadSource.fromStream(stream);
   }
 
@@ -125,23 +123,23 @@ export class UploadSource implements BodySource {
   }
 }
 
-/** The first chunk `stream` delivers, or undefined when it ends without one. */
-function firstChunk(stream: Readable): Promise<Buffer | undefined> {
+/**
+ * Whether `stream` holds at least one byte, waiting for its first data or
+ * its end without consuming anything. (Reading the first chunk and
+ * unshifting it loses it when that chunk was all there was: the stream has
+ * ended by then, and an unshift after the end is refused.)
+ */
+function hasData(stream: Readable): Promise<boolean> {
   return new Promise((resolve, reject) => {
     const settle = (fn: () => void) => {
       stream.off('readable', onReadable);
-      stream.off('end', onEnd);
       stream.off('error', onError);
       fn();
     };
-    const onReadable = () => {
-      const chunk = stream.read() as Buffer | null;
-      if (chunk !== null) settle(() => resolve(chunk));
-    };
-    const onEnd = () => settle(() => resolve(undefined));
+    // 'readable' comes when data is buffered, or once at the end with nothing buffered.
+    const onReadable = () => settle(() => resolve(stream.readableLength > 0));
     const onError = (err: Error) => settle(() => reject(err));
     stream.on('readable', onReadable);
-    stream.on('end', onEnd);
     stream.on('error', onError);
   });
 }
