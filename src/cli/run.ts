@@ -1,4 +1,3 @@
-import type { Command } from 'commander';
 import type { Readable, Writable } from 'node:stream';
 import type { CommandContext, CommandResult, Progress } from '../commands/context.js';
 import { needsPassword, resolveCloudConfig, validateForAuth, loadImgSettings } from '../config/index.js';
@@ -6,7 +5,7 @@ import type { CloudConfig, ImgSettings } from '../config/types.js';
 import { ConfigError, UsageError } from '../errors.js';
 import type { FormatOptions } from '../output/index.js';
 import { visible } from '../output/safe-text.js';
-import type { OutputKind, Runner } from './program.js';
+import type { OutputKind, RunOptions, RunnableCommand, Runner } from './program.js';
 import { readPasswordLine, promptPassword } from './prompt.js';
 
 /** The process's streams and environment, injectable for tests. */
@@ -24,8 +23,8 @@ export interface Io {
 }
 
 /** Output options of the command line (and img config's default format) as the formatter takes them. */
-async function formatOptions(kind: 'list' | 'show', o: Record<string, unknown>, settings: ImgSettings, io: Io): Promise<FormatOptions> {
-  const format = (o['format'] as string | undefined) ?? settings.format ?? 'table';
+async function formatOptions(kind: 'list' | 'show', o: RunOptions, settings: ImgSettings, io: Io): Promise<FormatOptions> {
+  const format = o.format ?? settings.format ?? 'table';
   const { LIST_FORMATS, SHOW_FORMATS } = await import('../output/index.js');
   const allowed: readonly string[] = kind === 'list' ? LIST_FORMATS : SHOW_FORMATS;
   if (!allowed.includes(format)) {
@@ -33,22 +32,22 @@ async function formatOptions(kind: 'list' | 'show', o: Record<string, unknown>, 
     throw new UsageError(`argument -f/--format: invalid choice: '${format}' (choose from ${allowed.map((f) => `'${f}'`).join(', ')})`);
   }
   let maxWidth: number | undefined;
-  if (o['maxWidth'] !== undefined) {
-    const text = String(o['maxWidth']);
+  if (o.maxWidth !== undefined) {
+    const text = o.maxWidth;
     if (!/^\d+$/.test(text)) throw new UsageError(`Invalid value '${text}' for --max-width: expected a whole number`);
     maxWidth = Number(text);
   }
   return {
     format,
-    columns: o['column'] as string[] | undefined,
-    noindent: Boolean(o['noindent']),
+    columns: o.column,
+    noindent: Boolean(o.noindent),
     maxWidth,
-    fitWidth: Boolean(o['fitWidth']),
-    printEmpty: Boolean(o['printEmpty']),
-    sortColumns: o['sortColumn'] as string[] | undefined,
-    sortDirection: o['sortDescending'] ? 'desc' : 'asc',
-    quote: o['quote'] as FormatOptions['quote'],
-    prefix: (o['prefix'] as string | undefined) ?? '',
+    fitWidth: Boolean(o.fitWidth),
+    printEmpty: Boolean(o.printEmpty),
+    sortColumns: o.sortColumn,
+    sortDirection: o.sortDescending ? 'desc' : 'asc',
+    quote: o.quote,
+    prefix: o.prefix ?? '',
     terminalWidth: io.stdout.isTTY ? io.stdout.columns : undefined,
     env: io.env,
   };
@@ -66,8 +65,8 @@ function remember(io: Io, cfg: CloudConfig): void {
  * rendered output on stdout.
  */
 export function makeRunner(io: Io): Runner {
-  return async (cmd: Command, kind: OutputKind, action: (ctx: CommandContext) => Promise<CommandResult>) => {
-    const o = cmd.optsWithGlobals() as Record<string, unknown>;
+  return async (cmd: RunnableCommand, kind: OutputKind, action: (ctx: CommandContext) => Promise<CommandResult>) => {
+    const o = cmd.optsWithGlobals();
     // Warnings quote server replies and file names (why a cleanup failed, a skipped file): one line, controls escaped.
     const warn = (message: string) => io.stderr.write(`img: ${visible(message)}\n`);
     // The cloud configuration is resolved twice when a password is asked for: name a skipped file once.
@@ -80,14 +79,14 @@ export function makeRunner(io: Io): Runner {
     // Check the output options before any network work, so a typo costs nothing.
     const fmt = kind === 'none' ? undefined : await formatOptions(kind, o, settings, io);
 
-    if (o['passwordStdin'] && o['file'] === '-') {
+    if (o.passwordStdin && o.file === '-') {
       throw new UsageError('--password-stdin and --file - both want stdin: use one');
     }
     const input = { env: io.env, flags: o, cwd: io.cwd, homeDir: io.homeDir, cloudFromSettings: settings.cloud, warn: warnOnce };
     let cfg = await resolveCloudConfig(input);
     // --password-stdin is an explicit request: its password wins over one from OS_PASSWORD or clouds.yaml
     // (a stale exported OS_PASSWORD must not silently beat the password being piped in).
-    const fromStdin = Boolean(o['passwordStdin']) && needsPassword({ ...cfg, auth: { ...cfg.auth, password: undefined } });
+    const fromStdin = Boolean(o.passwordStdin) && needsPassword({ ...cfg, auth: { ...cfg.auth, password: undefined } });
     if (fromStdin || needsPassword(cfg)) {
       let password: string | undefined;
       if (fromStdin) password = await readPasswordLine(io.stdin, io.signal);
@@ -101,15 +100,15 @@ export function makeRunner(io: Io): Runner {
     validateForAuth(cfg);
 
     const { CloudClient } = await import('../services/client.js');
-    const tokenCacheOn = o['tokenCache'] !== false && settings.tokenCache !== false && io.env['IMG_NO_TOKEN_CACHE'] === undefined;
+    const tokenCacheOn = o.tokenCache !== false && settings.tokenCache !== false && io.env['IMG_NO_TOKEN_CACHE'] === undefined;
     const tokenStore = tokenCacheOn ? await openTokenStore(cfg, io) : undefined;
-    const timeout = o['timeout'] === undefined ? undefined : Number(o['timeout']);
+    const timeout = o.timeout === undefined ? undefined : Number(o.timeout);
     if (timeout !== undefined && !(timeout > 0)) {
-      throw new UsageError(`Invalid value '${String(o['timeout'])}' for --timeout: expected seconds > 0`);
+      throw new UsageError(`Invalid value '${o.timeout}' for --timeout: expected seconds > 0`);
     }
     const client = new CloudClient(cfg, {
       // Debug lines are redacted by the session; known secrets are scrubbed again, as main.ts does for errors.
-      debug: o['debug'] ? (line) => io.stderr.write(`${scrubSecrets(line, io.secrets)}\n`) : undefined,
+      debug: o.debug ? (line) => io.stderr.write(`${scrubSecrets(line, io.secrets)}\n`) : undefined,
       onToken: (token) => io.secrets.add(token),
       timeoutSeconds: timeout,
       tokenStore,
@@ -124,7 +123,7 @@ export function makeRunner(io: Io): Runner {
     if (cfg.insecure) {
       warn('warning: TLS certificate verification is disabled (--insecure / OS_INSECURE)');
     }
-    const showProgress = (o['progress'] as boolean | undefined) ?? (settings.progress !== false && io.stderr.isTTY === true);
+    const showProgress = o.progress ?? (settings.progress !== false && io.stderr.isTTY === true);
     const ctx: CommandContext = {
       images: () => client.images(),
       keystone: () => client.keystone(),
