@@ -19,7 +19,7 @@ export const ExitCode = {
   /** stdout was closed by its reader (`img list | head -1`): 128 + SIGPIPE, as a Unix tool killed by it reports. */
   BROKEN_PIPE: 141,
 } as const;
-export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
 /**
  * The message of anything thrown: an Error's `message`, else the value as
@@ -92,7 +92,7 @@ export class InputFileError extends FileError {
 }
 
 /** Details of an HTTP error response. */
-export interface ApiErrorDetails {
+interface ApiErrorDetails {
   status: number;
   method: string;
   /** Path (no query secrets, no host) of the request that failed. */

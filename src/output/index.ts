@@ -22,14 +22,10 @@ import * as table from './table.js';
 import * as value from './value.js';
 import * as yaml from './yaml.js';
 
-export { dictColumn, listColumn, type Cell, type Formattable } from './columns.js';
-
 /** `-f` choices of list commands, in the (sorted) order cliff lists them. */
 export const LIST_FORMATS = ['csv', 'json', 'table', 'value', 'yaml'] as const;
 /** `-f` choices of show commands, in the (sorted) order cliff lists them. */
 export const SHOW_FORMATS = ['json', 'shell', 'table', 'value', 'yaml'] as const;
-export type ListFormat = (typeof LIST_FORMATS)[number];
-export type ShowFormat = (typeof SHOW_FORMATS)[number];
 
 export interface FormatOptions {
   /** -f/--format; must be one of LIST_FORMATS / SHOW_FORMATS. */
