@@ -19,7 +19,7 @@ export const ExitCode = {
   /** stdout was closed by its reader (`img list | head -1`): 128 + SIGPIPE, as a Unix tool killed by it reports. */
   BROKEN_PIPE: 141,
 } as const;
-export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
 /**
  * The message of anything thrown: an Error's `message`, else the value as
@@ -92,7 +92,7 @@ export class InputFileError extends FileError {
 }
 
 /** Details of an HTTP error response. */
-export interface ApiErrorDetails {
+interface ApiErrorDetails {
   status: number;
   method: string;
   /** Path (no query secrets, no host) of the request that failed. */
@@ -142,30 +142,26 @@ export class ApiError extends ImgError {
     return ApiError.reasonOf(this);
   }
 
-  /** Map a status code to the matching subclass. */
+  /**
+   * The error for a status: a subclass where callers tell it apart (401 with
+   * its own exit code, 404, 409), else ApiError itself (exit 1).
+   */
   static generate(details: ApiErrorDetails, context?: string): ApiError {
     const s = details.status;
-    if (s === 400) return new BadRequestError(details, context);
     if (s === 401) return new UnauthorizedError(details, context);
-    if (s === 403) return new ForbiddenError(details, context);
     if (s === 404) return new ResourceNotFoundError(details, context);
     if (s === 409) return new ConflictError(details, context);
-    if (s === 413) return new PayloadTooLargeError(details, context);
-    if (s === 429) return new RateLimitError(details, context);
-    if (s >= 500) return new ServerError(details, context);
     return new ApiError(details, context);
   }
 }
 
-export class BadRequestError extends ApiError {}
+/** HTTP 401: the token or credentials were refused (exit 3). */
 export class UnauthorizedError extends ApiError {
   override readonly exitCode = ExitCode.AUTH;
 }
-export class ForbiddenError extends ApiError {}
+/** HTTP 404 from the API (exit 4). */
 export class ResourceNotFoundError extends ApiError {
   override readonly exitCode = ExitCode.NOT_FOUND;
 }
+/** HTTP 409: the request conflicts with the resource's state (exit 1). */
 export class ConflictError extends ApiError {}
-export class PayloadTooLargeError extends ApiError {}
-export class RateLimitError extends ApiError {}
-export class ServerError extends ApiError {}

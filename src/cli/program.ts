@@ -1,5 +1,5 @@
-import { Command, Option } from 'commander';
-import { OS_FLAGS } from '../config/flags.js';
+import { Command, Option, type CommandUnknownOpts, type OptionValues } from '@commander-js/extra-typings';
+import { OS_FLAGS, type FlagName } from '../config/flags.js';
 import { formatHelp } from '../output/formats.js';
 import type { CommandContext, CommandResult } from '../commands/context.js';
 
@@ -7,53 +7,103 @@ import type { CommandContext, CommandResult } from '../commands/context.js';
 export type OutputKind = 'list' | 'show' | 'none';
 
 /**
+ * The options the runner reads, typed from their declarations below: img's
+ * global options, the --os-* flags (declared from the OS_FLAGS table), the
+ * output options of either kind, and --file (which may name stdin). Renaming
+ * one of these flags here makes the runner's read of it fail to compile.
+ */
+export type RunOptions = GlobalOptions &
+  Partial<Record<FlagName, string | boolean>> &
+  Partial<ListOutputOptions & ShowOutputOptions> & { file?: string };
+
+/** What the runner reads of the command being run: its options with its parents' (the global ones). */
+export interface RunnableCommand {
+  optsWithGlobals(): RunOptions;
+}
+
+/**
  * Runs one command: resolves configuration from the options of `cmd` (and
  * its parents), builds the context, calls `action`, renders the result.
  * Implemented in ./run.ts; passed in so this file only declares the CLI.
  */
-export type Runner = (cmd: Command, kind: OutputKind, action: (ctx: CommandContext) => Promise<CommandResult>) => Promise<void>;
+export type Runner = (cmd: RunnableCommand, kind: OutputKind, action: (ctx: CommandContext) => Promise<CommandResult>) => Promise<void>;
+
+/** Options of `Wanted` (what a command takes) that commander's parsed options `Parsed` do not declare. */
+type Undeclared<Parsed, Wanted> = Exclude<keyof Wanted, keyof Parsed>;
+
+/**
+ * Commander's parsed options of a command, handed over unchanged as the
+ * options struct its command function takes. Compiles only when each option
+ * the command reads is declared on the command here (same name, a type it
+ * accepts). `Wanted` comes only from where the result goes (NoInfer), so it
+ * cannot be narrowed to fit `parsed`. Why: every option is optional, so a
+ * flag renamed here without its command would otherwise still compile and
+ * reach the command as a silent `undefined`.
+ */
+export function declared<Wanted, Parsed>(
+  parsed: Parsed & NoInfer<Wanted> & Record<Undeclared<Parsed, NoInfer<Wanted>>, { notDeclaredInProgram: true }>,
+): Wanted {
+  return parsed;
+}
+
+/** The options of a command that declares none. */
+type NoOptions = Record<never, never>;
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
-/** -f/-c and the other cliff output options, on a command that prints a list or one item. */
-function addOutputOptions(cmd: Command, kind: 'list' | 'show'): Command {
-  cmd
+/** -f/-c and the other cliff output options that both kinds of output take. */
+function outputOptions<Args extends unknown[], Opts extends OptionValues, Globals extends OptionValues>(cmd: Command<Args, Opts, Globals>, kind: 'list' | 'show') {
+  return cmd
     .option('-f, --format <format>', formatHelp(kind))
     .option('-c, --column <column>', 'show only this column (repeatable)', collect)
     .option('--noindent', 'json: no indentation')
     .option('--max-width <n>', 'table: maximum display width, 0 to disable')
     .option('--fit-width', 'table: fit the table to the terminal width')
     .option('--print-empty', 'table: print an empty table if there is no data');
-  if (kind === 'list') {
-    cmd
-      .option('--sort-column <column>', 'sort the printed rows by this column (repeatable)', collect)
-      .addOption(new Option('--sort-ascending', 'with --sort-column: ascending (default)').conflicts('sortDescending'))
-      .option('--sort-descending', 'with --sort-column: descending')
-      .addOption(new Option('--quote <mode>', 'csv: when to quote').choices(['all', 'minimal', 'none', 'nonnumeric']));
-  } else {
-    cmd.option('--prefix <prefix>', 'shell: add a prefix to all variable names', '');
-  }
-  return cmd;
 }
 
-function visibilityOptions(cmd: Command, verb: string, withAll = false): Command {
-  cmd
+/** The output options of a command that prints a list. */
+function listOutputOptions<Args extends unknown[], Opts extends OptionValues, Globals extends OptionValues>(cmd: Command<Args, Opts, Globals>) {
+  return outputOptions(cmd, 'list')
+    .option('--sort-column <column>', 'sort the printed rows by this column (repeatable)', collect)
+    .addOption(new Option('--sort-ascending', 'with --sort-column: ascending (default)').conflicts('sortDescending'))
+    .option('--sort-descending', 'with --sort-column: descending')
+    .addOption(new Option('--quote <mode>', 'csv: when to quote').choices(['all', 'minimal', 'none', 'nonnumeric'] as const));
+}
+
+/** The output options of a command that prints one item. */
+function showOutputOptions<Args extends unknown[], Opts extends OptionValues, Globals extends OptionValues>(cmd: Command<Args, Opts, Globals>) {
+  return outputOptions(cmd, 'show').option('--prefix <prefix>', 'shell: add a prefix to all variable names', '');
+}
+
+type ListOutputOptions = ReturnType<ReturnType<typeof listOutputOptions<[], NoOptions, NoOptions>>['opts']>;
+type ShowOutputOptions = ReturnType<ReturnType<typeof showOutputOptions<[], NoOptions, NoOptions>>['opts']>;
+
+/** --public/--private/--community/--shared, worded for the command (`verb`). */
+function visibilityOptions<Args extends unknown[], Opts extends OptionValues, Globals extends OptionValues>(verb: string, cmd: Command<Args, Opts, Globals>) {
+  return cmd
     .option('--public', `${verb} public images`)
     .option('--private', `${verb} private images`)
     .option('--community', `${verb} community images`)
     .option('--shared', `${verb} shared images`);
-  if (withAll) cmd.option('--all', 'list all images (any visibility)');
+}
+
+function example<C extends CommandUnknownOpts>(cmd: C, ...lines: string[]): C {
+  cmd.addHelpText('after', `\nExample${lines.length > 1 ? 's' : ''}:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`);
   return cmd;
 }
 
-function example(cmd: Command, ...lines: string[]): Command {
-  return cmd.addHelpText('after', `\nExample${lines.length > 1 ? 's' : ''}:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`);
-}
+/** Adds a subcommand to the program itself or to `img image`: either way, under img's global options. */
+type AddCommand = (name: string) => Command<[], NoOptions, GlobalOptions>;
 
-/** Declares every image command on `parent` (the program itself, and `img image`). */
-function registerImageCommands(parent: Command, run: Runner): void {
-  const create = parent
-    .command('create')
+/**
+ * Declares every image command with `command` (on the program itself, and on
+ * `img image`). Each action hands its command's options over through
+ * {@link declared}, so that they are checked against the options struct the
+ * command takes.
+ */
+function registerImageCommands(command: AddCommand, run: Runner): void {
+  const create = showOutputOptions(visibilityOptions('make the image visible as one of the', command('create')
     .description('Create an image, uploading its data from a file or stdin')
     .argument('<name>', 'name of the new image')
     .option('--file <path>', "upload image data from this file ('-' reads stdin)")
@@ -67,17 +117,14 @@ function registerImageCommands(parent: Command, run: Runner): void {
     .option('--protected', 'prevent the image from being deleted')
     .option('--unprotected', 'allow the image to be deleted (default)')
     .option('--hidden', 'hide the image from default image lists (os_hidden)')
-    .option('--keep-partial', 'keep the image if the upload fails (default: delete it)');
-  visibilityOptions(create, 'make the image visible as one of the');
-  addOutputOptions(create, 'show');
+    .option('--keep-partial', 'keep the image if the upload fails (default: delete it)')));
   example(create, 'img create Ubuntu18 --file bionic-server-cloudimg-amd64.img --disk-format qcow2 --container-format bare --public');
-  create.action(async (name: string, _o, cmd: Command) => {
+  create.action(async (name, opts, cmd) => {
     const { createImage } = await import('../commands/create.js');
-    await run(cmd, 'show', (ctx) => createImage(ctx, name, cmd.opts()));
+    await run(cmd, 'show', (ctx) => createImage(ctx, name, declared(opts)));
   });
 
-  const list = parent
-    .command('list')
+  const list = listOutputOptions(visibilityOptions('list only', command('list')
     .description('List images (every page), sorted by name')
     .option('--name <name>', 'only images with this name')
     .option('--status <status>', 'only images with this status (queued, active, deactivated, …)')
@@ -88,51 +135,45 @@ function registerImageCommands(parent: Command, run: Runner): void {
     .option('--long', 'more columns: formats, size, checksum, visibility, protected, project, tags')
     .option('--sort <key[:asc|desc],…>', 'sort by these image attributes', 'name:asc')
     .option('--limit <n>', 'at most this many images (one page)')
-    .option('--marker <image>', 'start after this image (name or ID)');
-  visibilityOptions(list, 'list only', true);
-  addOutputOptions(list, 'list');
+    .option('--marker <image>', 'start after this image (name or ID)')
+  ).option('--all', 'list all images (any visibility)'));
   example(list, 'img list', 'img list --long --public -f json', 'img list --status active -c ID -f value');
-  list.action(async (_o, cmd: Command) => {
+  list.action(async (opts, cmd) => {
     const { listImages } = await import('../commands/list.js');
-    await run(cmd, 'list', (ctx) => listImages(ctx, cmd.opts()));
+    await run(cmd, 'list', (ctx) => listImages(ctx, declared(opts)));
   });
 
-  const show = parent
-    .command('show')
+  const show = showOutputOptions(command('show')
     .description('Show an image')
     .argument('<image>', 'image to show (name or ID)')
-    .option('--human-readable', 'print the size as 345.6M instead of bytes');
-  addOutputOptions(show, 'show');
+    .option('--human-readable', 'print the size as 345.6M instead of bytes'));
   example(show, 'img show Ubuntu18', 'img show Ubuntu18 -f value -c status');
-  show.action(async (ref: string, _o, cmd: Command) => {
+  show.action(async (ref, opts, cmd) => {
     const { showImage } = await import('../commands/show.js');
-    await run(cmd, 'show', (ctx) => showImage(ctx, ref, cmd.opts()));
+    await run(cmd, 'show', (ctx) => showImage(ctx, ref, declared(opts)));
   });
 
-  const del = parent
-    .command('delete')
+  const del = command('delete')
     .description('Delete images (goes on past failures)')
     .argument('<image...>', 'images to delete (names or IDs)');
   example(del, 'img delete cirros', 'img delete old-1 old-2 old-3');
-  del.action(async (refs: string[], _o, cmd: Command) => {
+  del.action(async (refs, _o, cmd) => {
     const { deleteImages } = await import('../commands/delete.js');
     await run(cmd, 'none', (ctx) => deleteImages(ctx, refs));
   });
 
   for (const action of ['deactivate', 'reactivate'] as const) {
-    const c = parent
-      .command(action)
+    const c = command(action)
       .description(action === 'deactivate' ? 'Deactivate images (their data cannot be downloaded)' : 'Reactivate deactivated images')
       .argument('<image...>', 'images (names or IDs)');
     example(c, `img ${action} Ubuntu18`);
-    c.action(async (refs: string[], _o, cmd: Command) => {
+    c.action(async (refs, _o, cmd) => {
       const { setActivation } = await import('../commands/activation.js');
       await run(cmd, 'none', (ctx) => setActivation(ctx, refs, action));
     });
   }
 
-  const set = parent
-    .command('set')
+  const set = showOutputOptions(visibilityOptions('make the image visible as one of the', command('set')
     .description('Change image attributes, properties, tags, visibility or protection')
     .argument('<image>', 'image to change (name or ID)')
     .option('--name <name>', 'new name')
@@ -147,62 +188,50 @@ function registerImageCommands(parent: Command, run: Runner): void {
     .option('--hidden', 'hide the image from default lists')
     .option('--unhidden', 'show the image in default lists')
     .option('--deactivate', 'deactivate the image')
-    .option('--activate', 'reactivate the image');
-  visibilityOptions(set, 'make the image visible as one of the');
-  addOutputOptions(set, 'show');
+    .option('--activate', 'reactivate the image')));
   example(set, 'img set Ubuntu18 --property os_distro=ubuntu --tag lts', 'img set --unprotected Ubuntu18');
-  set.action(async (ref: string, _o, cmd: Command) => {
+  set.action(async (ref, opts, cmd) => {
     const { setImage } = await import('../commands/set.js');
-    await run(cmd, 'show', (ctx) => setImage(ctx, ref, cmd.opts()));
+    await run(cmd, 'show', (ctx) => setImage(ctx, ref, declared(opts)));
   });
 
-  const unset = parent
-    .command('unset')
+  const unset = showOutputOptions(command('unset')
     .description('Remove image properties and tags')
     .argument('<image>', 'image to change (name or ID)')
     .option('--property <key>', 'remove this property (repeatable)', collect)
-    .option('--tag <tag>', 'remove this tag (repeatable)', collect);
-  addOutputOptions(unset, 'show');
+    .option('--tag <tag>', 'remove this tag (repeatable)', collect));
   example(unset, 'img unset Ubuntu18 --property os_distro --tag lts');
-  unset.action(async (ref: string, _o, cmd: Command) => {
+  unset.action(async (ref, opts, cmd) => {
     const { unsetImage } = await import('../commands/unset.js');
-    await run(cmd, 'show', (ctx) => unsetImage(ctx, ref, cmd.opts()));
+    await run(cmd, 'show', (ctx) => unsetImage(ctx, ref, declared(opts)));
   });
 
-  const save = parent
-    .command('save')
+  const save = command('save')
     .description('Download image data, verified against its os_hash_value')
     .argument('<image>', 'image to download (name or ID)')
     .option('--file <path>', 'write to this file (default: stdout, never a terminal)')
     .option('--resume', 'continue an interrupted download (<file>.partial)')
     .option('--allow-md5-fallback', 'verify with the md5 checksum when the hash algorithm is unsupported');
   example(save, 'img save Ubuntu18 --file ubuntu18.qcow2', 'img save Ubuntu18 | qemu-img info /dev/stdin');
-  save.action(async (ref: string, _o, cmd: Command) => {
+  save.action(async (ref, opts, cmd) => {
     const { saveImage } = await import('../commands/save.js');
-    await run(cmd, 'none', (ctx) => saveImage(ctx, ref, cmd.opts()));
+    await run(cmd, 'none', (ctx) => saveImage(ctx, ref, declared(opts)));
   });
 
-  const upload = parent
-    .command('upload')
+  const upload = showOutputOptions(command('upload')
     .description('Upload data into a queued image')
     .argument('<image>', 'queued image (name or ID)')
-    .option('--file <path>', "data to upload ('-' reads stdin)");
-  addOutputOptions(upload, 'show');
+    .option('--file <path>', "data to upload ('-' reads stdin)"));
   example(upload, 'img upload my-queued-image --file disk.raw');
-  upload.action(async (ref: string, _o, cmd: Command) => {
+  upload.action(async (ref, opts, cmd) => {
     const { uploadImage } = await import('../commands/upload.js');
-    await run(cmd, 'show', (ctx) => uploadImage(ctx, ref, cmd.opts()));
+    await run(cmd, 'show', (ctx) => uploadImage(ctx, ref, declared(opts)));
   });
 }
 
-/**
- * The img command line: global options (every --os-* flag of the openstack
- * client except secrets, plus img's own), and the image commands both as
- * `img <action>` and `img image <action>` (the latter left empty with
- * `imageGroup: false`, for a command line that has no `image` word).
- */
-export function buildProgram(version: string, run: Runner, opts: { imageGroup?: boolean } = {}): Command {
-  const program = new Command('img')
+/** img's own global options (the --os-* ones are added from the OS_FLAGS table). */
+function imgProgram(version: string) {
+  return new Command('img')
     .description('Fast, trustworthy client for the OpenStack Image service (Glance v2)')
     .version(version, '--version', 'print the img version')
     .option('--debug', 'print each HTTP request and response to stderr (secrets redacted)')
@@ -212,6 +241,18 @@ export function buildProgram(version: string, run: Runner, opts: { imageGroup?: 
     .option('--progress', 'show transfer progress on stderr even when it is not a terminal')
     .option('--no-progress', 'never show transfer progress')
     .showHelpAfterError(false);
+}
+
+type GlobalOptions = ReturnType<ReturnType<typeof imgProgram>['opts']>;
+
+/**
+ * The img command line: global options (every --os-* flag of the openstack
+ * client except secrets, plus img's own), and the image commands both as
+ * `img <action>` and `img image <action>` (the latter left empty with
+ * `imageGroup: false`, for a command line that has no `image` word).
+ */
+export function buildProgram(version: string, run: Runner, opts: { imageGroup?: boolean } = {}): CommandUnknownOpts {
+  const program = imgProgram(version);
   for (const f of OS_FLAGS) {
     program.addOption(new Option(f.flag, f.help));
   }
@@ -220,22 +261,21 @@ export function buildProgram(version: string, run: Runner, opts: { imageGroup?: 
     '\nConfiguration comes from a sourced openrc (OS_* variables) or clouds.yaml (--os-cloud); flags win.\n' +
       'Examples:\n  $ . admin-openrc\n  $ img create Ubuntu18 --file bionic.img --disk-format qcow2 --public\n  $ img list\n  $ img image show Ubuntu18\n',
   );
-  registerImageCommands(program, run);
+  registerImageCommands((name) => program.command(name), run);
   const image = program.command('image').description('Image commands (same as img <action>)');
   // Building the commands costs a few ms of every start: the copy under `img image` only when it can be used.
-  if (opts.imageGroup ?? true) registerImageCommands(image, run);
+  if (opts.imageGroup ?? true) registerImageCommands((name) => image.command(name), run);
 
   const token = program.command('token').description('Keystone tokens');
-  const issue = token.command('issue').description('Issue a token (as openstack token issue)');
-  addOutputOptions(issue, 'show');
+  const issue = showOutputOptions(token.command('issue').description('Issue a token (as openstack token issue)'));
   example(issue, 'export OS_TOKEN=$(img token issue -f value -c id)');
-  issue.action(async (_o, cmd: Command) => {
+  issue.action(async (_o, cmd) => {
     const { issueToken } = await import('../commands/token.js');
     await run(cmd, 'show', (ctx) => issueToken(ctx));
   });
   const revoke = token.command('revoke').description('Revoke the current (cached) token');
   example(revoke, 'img token revoke');
-  revoke.action(async (_o, cmd: Command) => {
+  revoke.action(async (_o, cmd) => {
     const { revokeToken } = await import('../commands/token.js');
     await run(cmd, 'none', (ctx) => revokeToken(ctx));
   });

@@ -3,7 +3,7 @@ import type { Progress } from '../commands/context.js';
 import { visible } from '../output/safe-text.js';
 
 /** 1536 → "1.5 KiB". */
-export function formatBytes(n: number): string {
+function formatBytes(n: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
   let v = n;
   let i = 0;
@@ -20,7 +20,7 @@ export function formatBytes(n: number): string {
  * written: it is shown through {@link visible}, so it stays one line and
  * cannot act on the terminal.
  */
-export function progressLine(label: string, done: number, total: number | undefined, elapsedMs: number): string {
+function progressLine(label: string, done: number, total: number | undefined, elapsedMs: number): string {
   const rate = elapsedMs > 0 ? (done * 1000) / elapsedMs : 0;
   const parts = [`${visible(label)}: ${formatBytes(done)}`];
   if (total !== undefined && total > 0) {

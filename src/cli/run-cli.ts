@@ -1,6 +1,6 @@
 // img's run logic, apart from the process: parse the command line, run the command, and turn
 // every outcome into one exit code and at most a few `img: …` lines, all through the given io.
-import type { Command } from 'commander';
+import type { CommandUnknownOpts } from '@commander-js/extra-typings';
 import { ExitCode, ImgError, InterruptedError, messageOf } from '../errors.js';
 import { visible } from '../output/safe-text.js';
 import { version } from '../version.js';
@@ -107,7 +107,7 @@ export async function runCli(argv: readonly string[], io: CliIo, signal: AbortSi
   // command (subcommands do not inherit settings added after they were created) throw instead,
   // so that usage errors come out here as one `img: …` line with exit code 2. Help and --version
   // go to io's streams, sized and colored as commander would for the process's.
-  const quiet = (cmd: Command): void => {
+  const quiet = (cmd: CommandUnknownOpts): void => {
     cmd.exitOverride().configureOutput({
       writeOut: (text) => io.stdout.write(text),
       writeErr: (text) => io.stderr.write(text),

@@ -1,4 +1,3 @@
-import type { Command } from 'commander';
 import type { Readable, Writable } from 'node:stream';
 import type { CommandContext, CommandResult, Progress } from '../commands/context.js';
 import { needsPassword, resolveCloudConfig, validateForAuth, loadImgSettings } from '../config/index.js';
@@ -7,7 +6,7 @@ import { ConfigError, UsageError } from '../errors.js';
 import { checkFormat, type ListFormat, type ShowFormat } from '../output/formats.js';
 import type { FormatOptions } from '../output/index.js';
 import { visible } from '../output/safe-text.js';
-import type { OutputKind, Runner } from './program.js';
+import type { OutputKind, RunOptions, RunnableCommand, Runner } from './program.js';
 import { readPasswordLine, promptPassword } from './prompt.js';
 import { scrubSecrets } from './scrub.js';
 
@@ -29,25 +28,25 @@ export interface Io {
  * Output options of the command line (and img config's default format) as the formatter takes them.
  * The format is checked here, the one place, before any network work.
  */
-function formatOptions(kind: 'list' | 'show', o: Record<string, unknown>, settings: ImgSettings, io: Io): FormatOptions {
-  const format = checkFormat(kind, (o['format'] as string | undefined) ?? settings.format ?? 'table');
+function formatOptions(kind: 'list' | 'show', o: RunOptions, settings: ImgSettings, io: Io): FormatOptions {
+  const format = checkFormat(kind, o.format ?? settings.format ?? 'table');
   let maxWidth: number | undefined;
-  if (o['maxWidth'] !== undefined) {
-    const text = String(o['maxWidth']);
+  if (o.maxWidth !== undefined) {
+    const text = o.maxWidth;
     if (!/^\d+$/.test(text)) throw new UsageError(`Invalid value '${text}' for --max-width: expected a whole number`);
     maxWidth = Number(text);
   }
   return {
     format,
-    columns: o['column'] as string[] | undefined,
-    noindent: Boolean(o['noindent']),
+    columns: o.column,
+    noindent: Boolean(o.noindent),
     maxWidth,
-    fitWidth: Boolean(o['fitWidth']),
-    printEmpty: Boolean(o['printEmpty']),
-    sortColumns: o['sortColumn'] as string[] | undefined,
-    sortDirection: o['sortDescending'] ? 'desc' : 'asc',
-    quote: o['quote'] as FormatOptions['quote'],
-    prefix: (o['prefix'] as string | undefined) ?? '',
+    fitWidth: Boolean(o.fitWidth),
+    printEmpty: Boolean(o.printEmpty),
+    sortColumns: o.sortColumn,
+    sortDirection: o.sortDescending ? 'desc' : 'asc',
+    quote: o.quote,
+    prefix: o.prefix ?? '',
     terminalWidth: io.stdout.isTTY ? io.stdout.columns : undefined,
     env: io.env,
   };
@@ -77,8 +76,8 @@ function remember(io: Io, cfg: CloudConfig): void {
  * rendered output on stdout.
  */
 export function makeRunner(io: Io): Runner {
-  return async (cmd: Command, kind: OutputKind, action: (ctx: CommandContext) => Promise<CommandResult>) => {
-    const o = cmd.optsWithGlobals() as Record<string, unknown>;
+  return async (cmd: RunnableCommand, kind: OutputKind, action: (ctx: CommandContext) => Promise<CommandResult>) => {
+    const o = cmd.optsWithGlobals();
     // Warnings quote server replies and file names (why a cleanup failed, a skipped file): one line, controls escaped.
     const warn = (message: string) => io.stderr.write(`img: ${visible(message)}\n`);
     // The cloud configuration is resolved twice when a password is asked for: name a skipped file once.
@@ -91,14 +90,14 @@ export function makeRunner(io: Io): Runner {
     // Check the output options before any network work, so a typo costs nothing.
     const fmt = kind === 'none' ? undefined : formatOptions(kind, o, settings, io);
 
-    if (o['passwordStdin'] && o['file'] === '-') {
+    if (o.passwordStdin && o.file === '-') {
       throw new UsageError('--password-stdin and --file - both want stdin: use one');
     }
     const input = { env: io.env, flags: o, cwd: io.cwd, homeDir: io.homeDir, cloudFromSettings: settings.cloud, warn: warnOnce };
     let cfg = await resolveCloudConfig(input);
     // --password-stdin is an explicit request: its password wins over one from OS_PASSWORD or clouds.yaml
     // (a stale exported OS_PASSWORD must not silently beat the password being piped in).
-    const fromStdin = Boolean(o['passwordStdin']) && needsPassword({ ...cfg, auth: { ...cfg.auth, password: undefined } });
+    const fromStdin = Boolean(o.passwordStdin) && needsPassword({ ...cfg, auth: { ...cfg.auth, password: undefined } });
     if (fromStdin || needsPassword(cfg)) {
       let password: string | undefined;
       if (fromStdin) password = await readPasswordLine(io.stdin, io.signal);
@@ -112,15 +111,15 @@ export function makeRunner(io: Io): Runner {
     validateForAuth(cfg);
 
     const { CloudClient } = await import('../services/client.js');
-    const tokenCacheOn = o['tokenCache'] !== false && settings.tokenCache !== false && io.env['IMG_NO_TOKEN_CACHE'] === undefined;
+    const tokenCacheOn = o.tokenCache !== false && settings.tokenCache !== false && io.env['IMG_NO_TOKEN_CACHE'] === undefined;
     const tokenStore = tokenCacheOn ? await openTokenStore(cfg, io) : undefined;
-    const timeout = o['timeout'] === undefined ? undefined : Number(o['timeout']);
+    const timeout = o.timeout === undefined ? undefined : Number(o.timeout);
     if (timeout !== undefined && !(timeout > 0)) {
-      throw new UsageError(`Invalid value '${String(o['timeout'])}' for --timeout: expected seconds > 0`);
+      throw new UsageError(`Invalid value '${o.timeout}' for --timeout: expected seconds > 0`);
     }
     const client = new CloudClient(cfg, {
       // Debug lines are redacted by the session; known secrets are scrubbed again, as run-cli.ts does for errors.
-      debug: o['debug'] ? (line) => io.stderr.write(`${scrubSecrets(line, io.secrets)}\n`) : undefined,
+      debug: o.debug ? (line) => io.stderr.write(`${scrubSecrets(line, io.secrets)}\n`) : undefined,
       onToken: (token) => io.secrets.add(token),
       timeoutSeconds: timeout,
       tokenStore,
@@ -135,7 +134,7 @@ export function makeRunner(io: Io): Runner {
     if (cfg.insecure) {
       warn('warning: TLS certificate verification is disabled (--insecure / OS_INSECURE)');
     }
-    const showProgress = (o['progress'] as boolean | undefined) ?? (settings.progress !== false && io.stderr.isTTY === true);
+    const showProgress = o.progress ?? (settings.progress !== false && io.stderr.isTTY === true);
     const ctx: CommandContext = {
       images: () => client.images(),
       keystone: () => client.keystone(),

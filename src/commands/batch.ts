@@ -3,7 +3,7 @@ import type { Image, ImagesApi } from '../services/glance.js';
 import type { CommandContext } from './context.js';
 
 /** Some of several images failed: each failure is one line, then the summary is the message (exit 1). */
-export class PartialFailureError extends ImgError {
+class PartialFailureError extends ImgError {
   override readonly exitCode: ImgError['exitCode'];
   constructor(
     readonly failures: string[],

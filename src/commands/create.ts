@@ -11,7 +11,7 @@ import {
   CONTAINER_FORMATS, DISK_FORMATS, checkPropertyKeys, keyValues, oneOf, onOff, visibilityFlag, wholeNumber,
 } from './parse.js';
 
-export interface CreateOptions extends AttributeOptions {
+interface CreateOptions extends AttributeOptions {
   file?: string;
   id?: string;
   keepPartial?: boolean;

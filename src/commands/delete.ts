@@ -18,6 +18,6 @@ export async function deleteImages(ctx: CommandContext, refs: string[]): Promise
 }
 
 /** A shell word for `ref`: as is when safe, else single-quoted. */
-export function quoteArg(ref: string): string {
+function quoteArg(ref: string): string {
   return /^[\w@%+=:,./-]+$/.test(ref) ? ref : `'${ref.replace(/'/g, `'\\''`)}'`;
 }

@@ -14,7 +14,7 @@ const SHOWN_FIELDS = [
 const NOT_PROPERTIES = new Set<string>([...SHOWN_FIELDS, 'tags', 'self', 'location', 'locations']);
 
 /** Size as osc_lib.utils.format_size prints it: 345571328 → "345.6M" (powers of 1000). */
-export function humanSize(size: number | null | undefined): string {
+function humanSize(size: number | null | undefined): string {
   const suffix = ['', 'K', 'M', 'G', 'T', 'P', 'E', 'Z'];
   let n = size ?? 0;
   let index = 0;

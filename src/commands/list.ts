@@ -5,7 +5,7 @@ import type { CommandContext, CommandResult } from './context.js';
 import { LIST_COLUMNS, LONG_LIST_COLUMNS, imageRow } from './image-view.js';
 import { keyValues, oneOf, visibilityFlag, wholeNumber } from './parse.js';
 
-export interface ListOptions {
+interface ListOptions {
   public?: boolean;
   private?: boolean;
   shared?: boolean;
@@ -38,7 +38,7 @@ interface SortKey {
  * Parses `key[:asc|desc][,…]` as osc_lib's sort_items does. Any attribute or
  * property can be a key (images without it sort as None, as in the openstack client).
  */
-export function parseSort(spec: string): SortKey[] {
+function parseSort(spec: string): SortKey[] {
   return spec
     .trim()
     .split(',')

@@ -7,7 +7,7 @@ import {
   CONTAINER_FORMATS, DISK_FORMATS, checkPropertyKeys, keyValues, oneOf, onOff, visibilityFlag, wholeNumber,
 } from './parse.js';
 
-export interface SetOptions extends AttributeOptions {
+interface SetOptions extends AttributeOptions {
   name?: string;
   unhidden?: boolean;
   deactivate?: boolean;
@@ -15,7 +15,7 @@ export interface SetOptions extends AttributeOptions {
 }
 
 /** JSON-patch op that sets `key` to `value`: `replace` when the image has it, else `add`. */
-export function setOp(image: Image, key: string, value: unknown): PatchOp {
+function setOp(image: Image, key: string, value: unknown): PatchOp {
   return { op: hasAttribute(image, key) ? 'replace' : 'add', path: attributePath(key), value };
 }
 

@@ -46,7 +46,15 @@ interface OsFlag {
   help: string;
 }
 
-const f = (flag: string, key: FlagName, env: string[], help: string): OsFlag => ({
+/** `os-auth-url` → `osAuthUrl`, as commander turns a flag into an option name. */
+type CamelCase<S extends string> = S extends `${infer Head}-${infer Tail}` ? `${Head}${Capitalize<CamelCase<Tail>>}` : S;
+/** The option name commander gives a flag spec: `--os-auth-url <url>` → `osAuthUrl`. */
+type OptionName<Flag extends string> = Flag extends `--${infer Name} ${string}` ? CamelCase<Name>
+  : Flag extends `--${infer Name}` ? CamelCase<Name> : never;
+
+// `key` must be the name commander gives `flag`: the resolver reads the flag by `key`, so a
+// flag renamed without its key would otherwise come through as a silent `undefined`.
+const f = <Flag extends string>(flag: Flag, key: OptionName<Flag> & FlagName, env: string[], help: string): OsFlag => ({
   flag,
   key,
   env,

@@ -10,7 +10,7 @@ import { compareStr, pyStr } from './python.js';
 import { isDict } from '../util/is-dict.js';
 
 /** A cell whose human and machine-readable forms differ. */
-export interface Formattable {
+interface Formattable {
   human(): string;
   machine(): unknown;
 }

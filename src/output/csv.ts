@@ -15,7 +15,7 @@ import { visible } from './safe-text.js';
 import { machineStr } from './value.js';
 
 export const QUOTE_MODES = ['all', 'minimal', 'none', 'nonnumeric'] as const;
-export type QuoteMode = (typeof QUOTE_MODES)[number];
+type QuoteMode = (typeof QUOTE_MODES)[number];
 
 /** One field as _csv.c's join_append writes it. */
 function field(value: Cell, quoting: QuoteMode): string {

@@ -23,8 +23,6 @@ import * as table from './table.js';
 import * as value from './value.js';
 import * as yaml from './yaml.js';
 
-export { dictColumn, listColumn, type Cell, type Formattable } from './columns.js';
-
 export { checkFormat, type ListFormat, type ShowFormat } from './formats.js';
 
 /** How to print: the format (already checked, see checkFormat) and cliff's output options. */

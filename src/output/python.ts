@@ -67,7 +67,7 @@ export function floatRepr(n: number): string {
 }
 
 /** `str(int)` / `repr(float)` of a number. */
-export function numberStr(n: number): string {
+function numberStr(n: number): string {
   // BigInt keeps every digit of large integers (JS would switch to 1e+21).
   return isInt(n) ? BigInt(n).toString() : floatRepr(n);
 }
@@ -76,7 +76,7 @@ export function numberStr(n: number): string {
 const NOT_PRINTABLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}\p{Zl}\p{Zp}\p{Zs}]/u;
 
 /** Python's `repr(str)`: picks ' or " like CPython and escapes what is not printable. */
-export function strRepr(s: string): string {
+function strRepr(s: string): string {
   const quote = s.includes("'") && !s.includes('"') ? '"' : "'";
   let out = quote;
   for (const ch of s) {

@@ -30,7 +30,7 @@ const UNSAFE = /[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\p{Cf}]|[\ud800-\udfff]/
 const HAS_UNSAFE = /[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\p{Cf}]|[\ud800-\udfff]/u;
 
 /** How {@link visible} treats a line feed. */
-export interface VisibleOptions {
+interface VisibleOptions {
   /**
    * `'escape'` (the default) shows a line feed as `\n`, for line-based output
    * (`-f value`, `-f shell`, error lines, progress, `--debug`) where a raw one

@@ -90,7 +90,7 @@ function breakLongWord(chunks: Chunks, line: string[], lineLen: number, width: n
 }
 
 /** textwrap.wrap(text, width): the wrapped lines (none for blank text). Linear in the length of `text`. */
-export function wrap(text: string, width: number): string[] {
+function wrap(text: string, width: number): string[] {
   const munged = expandTabs(text).replace(/[\t\n\x0b\x0c\r]/g, ' ');
   const pieces = munged.split(WORDSEP).filter((c): c is string => !!c).reverse();
   const chunks: Chunks = { text: pieces, len: pieces.map(cpLength) };

@@ -21,7 +21,7 @@ function inRanges(cp: number, ranges: readonly number[]): boolean {
 }
 
 /** wcwidth.wcwidth: -1 for C0/C1 controls, 0 for combining/format marks, 2 for wide, else 1. */
-export function wcwidth(cp: number): number {
+function wcwidth(cp: number): number {
   if (ZERO_CF.has(cp)) return 0;
   if (cp < 32 || (cp >= 0x7f && cp < 0xa0)) return -1;
   if (inRanges(cp, ZERO_WIDTH)) return 0;
@@ -29,7 +29,7 @@ export function wcwidth(cp: number): number {
 }
 
 /** wcwidth.wcswidth: the sum of the widths, or -1 as soon as one character is unprintable. */
-export function wcswidth(s: string): number {
+function wcswidth(s: string): number {
   let width = 0;
   for (const ch of s) {
     const w = wcwidth(ch.codePointAt(0)!);

@@ -10,15 +10,8 @@ import { shellQuote, visible } from '../../src/output/safe-text.js';
 import { deliberateDifferences } from '../helpers/expect.js';
 import { FIXTURES } from '../helpers/paths.js';
 import { ImgError, UsageError } from '../../src/errors.js';
-import {
-  checkFormat,
-  dictColumn,
-  listColumn,
-  renderList,
-  renderShow,
-  type Cell,
-  type FormatOptions,
-} from '../../src/output/index.js';
+import { dictColumn, listColumn, type Cell } from '../../src/output/columns.js';
+import { checkFormat, renderList, renderShow, type FormatOptions } from '../../src/output/index.js';
 
 type Encoded = string | number | boolean | null | { $list: string[] } | { $dict: Record<string, unknown> };
 
