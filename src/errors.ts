@@ -55,12 +55,12 @@ export class AmbiguousNameError extends ImgError {
 }
 
 /** Keystone refused the credentials, or a token could not be (re)issued. */
-export class AuthError extends ImgError {
+export class AuthenticationFailedError extends ImgError {
   override readonly exitCode = ExitCode.AUTH;
 }
 
 /** A named image does not exist (or is not visible to this project). */
-export class NotFoundError extends ImgError {
+export class NoSuchImageError extends ImgError {
   override readonly exitCode = ExitCode.NOT_FOUND;
 }
 
@@ -149,7 +149,7 @@ export class ApiError extends ImgError {
   static generate(details: ApiErrorDetails, context?: string): ApiError {
     const s = details.status;
     if (s === 401) return new UnauthorizedError(details, context);
-    if (s === 404) return new ResourceNotFoundError(details, context);
+    if (s === 404) return new NotFoundError(details, context);
     if (s === 409) return new ConflictError(details, context);
     return new ApiError(details, context);
   }
@@ -160,7 +160,7 @@ export class UnauthorizedError extends ApiError {
   override readonly exitCode = ExitCode.AUTH;
 }
 /** HTTP 404 from the API (exit 4). */
-export class ResourceNotFoundError extends ApiError {
+export class NotFoundError extends ApiError {
   override readonly exitCode = ExitCode.NOT_FOUND;
 }
 /** HTTP 409: the request conflicts with the resource's state (exit 1). */

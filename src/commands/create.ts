@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
-import { ConflictError, ConnectionError, ImgError, InterruptedError, messageOf, ResourceNotFoundError } from '../errors.js';
+import { ConflictError, ConnectionError, ImgError, InterruptedError, messageOf, NotFoundError } from '../errors.js';
 import { createAnswerLost, isCreateFailure, type Image, type ImagesApi } from '../services/glance.js';
 import { UploadSource } from '../services/transfer/upload-source.js';
 import { verifyUpload } from '../services/transfer/verify.js';
@@ -138,14 +138,14 @@ async function createWithId(
           // Interrupted while waiting: fall through to the clean-up.
         }
       }
-      await forgetUnanswered(ctx, images, id, keep);
+      await deleteUnansweredImage(ctx, images, id, keep);
       throw err;
     }
   }
 }
 
 /** After a create that got no answer: delete the image it may have made (404: it made none). */
-async function forgetUnanswered(ctx: CommandContext, images: ImagesApi, id: string, keep: boolean): Promise<void> {
+async function deleteUnansweredImage(ctx: CommandContext, images: ImagesApi, id: string, keep: boolean): Promise<void> {
   if (keep) {
     ctx.warn(`the create got no answer: image ${id} may exist (kept: --keep-partial)`);
     return;
@@ -155,7 +155,7 @@ async function forgetUnanswered(ctx: CommandContext, images: ImagesApi, id: stri
     await images.delete(id);
     ctx.warn(`deleted image ${id}, made by this command's create whose answer was lost`);
   } catch (err) {
-    if (err instanceof ResourceNotFoundError) return;
+    if (err instanceof NotFoundError) return;
     const why = messageOf(err);
     ctx.warn(`the create got no answer and image ${id} may exist: could not delete it: ${why}`);
   }

@@ -1,4 +1,4 @@
-import { AmbiguousNameError, ImgError, NotFoundError, ResourceNotFoundError, type ConnectionError } from '../errors.js';
+import { AmbiguousNameError, ImgError, NoSuchImageError, NotFoundError, type ConnectionError } from '../errors.js';
 import { failedRequest, networkErrorCode } from '../http/errors.js';
 import type { Readable } from 'node:stream';
 import type { BodySource, HttpSession } from '../http/session.js';
@@ -172,7 +172,7 @@ export class ImagesApi {
     return images;
   }
 
-  /** GET /v2/images/{id}; a missing image throws {@link ResourceNotFoundError} (exit 4). */
+  /** GET /v2/images/{id}; a missing image throws {@link NotFoundError} (exit 4). */
   async get(id: string, signal?: AbortSignal): Promise<Image> {
     return checkImage<Image>(await this.session.json<unknown>({ method: 'GET', url: this.url(`images/${encodeURIComponent(id)}`), signal }));
   }
@@ -184,7 +184,7 @@ export class ImagesApi {
    * openstack client, which falls back to names: any tenant can name a
    * public image after the ID of an image that was deleted. Any other
    * reference is a name: the images named exactly so are listed, then the
-   * hidden ones if none. None → {@link NotFoundError} `No Image found for X`
+   * hidden ones if none. None → {@link NoSuchImageError} `No Image found for X`
    * (exit 4); several → {@link AmbiguousNameError} (exit 2).
    */
   async find(ref: string, signal?: AbortSignal): Promise<Image> {
@@ -192,7 +192,7 @@ export class ImagesApi {
       try {
         return await this.get(ref, signal);
       } catch (err) {
-        if (err instanceof ResourceNotFoundError) throw new NotFoundError(`No Image found for ${ref}`, { cause: err });
+        if (err instanceof NotFoundError) throw new NoSuchImageError(`No Image found for ${ref}`, { cause: err });
         throw err;
       }
     }
@@ -202,7 +202,7 @@ export class ImagesApi {
     if (exact.length === 0) exact = (await this.list({ name: ref, os_hidden: true }, signal)).filter((i) => i.name === ref);
     if (exact.length === 1) return exact[0] as Image;
     if (exact.length > 1) throw new AmbiguousNameError(`More than one Image exists with the name '${ref}'.`);
-    throw new NotFoundError(`No Image found for ${ref}`);
+    throw new NoSuchImageError(`No Image found for ${ref}`);
   }
 
   /** POST /v2/images: a queued image with the given attributes. */

@@ -1,5 +1,5 @@
 /** The Keystone v3 client: the identity URL, the token calls img makes (issue, revoke), and the token they return. */
-import { ApiError, AuthError, ConfigError, UnauthorizedError } from '../errors.js';
+import { ApiError, AuthenticationFailedError, ConfigError, UnauthorizedError } from '../errors.js';
 import type { AuthSettings } from '../config/types.js';
 import type { HttpSession } from '../http/session.js';
 import { redactUrl } from '../http/redact.js';
@@ -90,7 +90,7 @@ export class KeystoneClient {
   }
 
   /**
-   * POST /v3/auth/tokens. A 401 becomes an {@link AuthError} (exit 3) with
+   * POST /v3/auth/tokens. A 401 becomes an {@link AuthenticationFailedError} (exit 3) with
    * Keystone's message; an auth URL that is not Keystone becomes a
    * {@link ConfigError}. Never puts the secret in any message.
    */
@@ -110,13 +110,13 @@ export class KeystoneClient {
     } catch (err) {
       if (err instanceof UnauthorizedError) {
         const hint = this.auth.authType === 'token' ? ' (the OS_TOKEN given cannot be renewed; get a new one)' : '';
-        throw new AuthError(`${err.message}${hint}`, { cause: err });
+        throw new AuthenticationFailedError(`${err.message}${hint}`, { cause: err });
       }
       // Keystone answers a token-method request for an expired or revoked token with 404
       // ("Failed to validate token", "Could not recognize Fernet token"): that is the token's
       // fault, not OS_AUTH_URL's.
       if (err instanceof ApiError && err.status === 404 && this.auth.authType === 'token' && err.serverMessage) {
-        throw new AuthError(`${err.message} (the OS_TOKEN given is expired or revoked and cannot be renewed; get a new one)`, {
+        throw new AuthenticationFailedError(`${err.message} (the OS_TOKEN given is expired or revoked and cannot be renewed; get a new one)`, {
           cause: err,
         });
       }
@@ -127,18 +127,18 @@ export class KeystoneClient {
         );
       }
       if (err instanceof ApiError && err.status === 400) {
-        throw new AuthError(err.message, { cause: err });
+        throw new AuthenticationFailedError(err.message, { cause: err });
       }
       throw err;
     }
     const token = header(res.headers, 'x-subject-token');
     const text = await readJsonBody(res, 'POST');
-    if (!token) throw new AuthError('Authentication failed: Keystone sent no X-Subject-Token header');
+    if (!token) throw new AuthenticationFailedError('Authentication failed: Keystone sent no X-Subject-Token header');
     let json: unknown;
     try {
       json = JSON.parse(text);
     } catch (err) {
-      throw new AuthError('Authentication failed: Keystone sent a token response that is not JSON', { cause: err });
+      throw new AuthenticationFailedError('Authentication failed: Keystone sent a token response that is not JSON', { cause: err });
     }
     const parsed = checkTokenBody<TokenResponseBody['token']>(json);
     return { ...parsed.token, token, catalog: parsed.token.catalog ?? [] };
