@@ -7,7 +7,6 @@ export type ImageStatus =
   | 'queued' | 'saving' | 'active' | 'killed' | 'deleted'
   | 'uploading' | 'importing' | 'pending_delete' | 'deactivated';
 export type Visibility = 'public' | 'private' | 'shared' | 'community';
-export type MemberStatus = 'pending' | 'accepted' | 'rejected';
 
 /** An image as the fake stores it. `properties` are Glance's "extra properties", serialised at top level. */
 export interface Image {

@@ -182,41 +182,22 @@ export class FakeKeystone {
   }
 
   /** Handle a request whose path (after the /identity mount) is `sub`. */
-  async handle(req: IncomingMessage, res: ServerResponse, sub: string, query: URLSearchParams, body: Promise<Buffer>): Promise<void> {
+  async handle(req: IncomingMessage, res: ServerResponse, sub: string, body: Promise<Buffer>): Promise<void> {
     const headers = { 'x-openstack-request-id': requestId(), Vary: 'X-Auth-Token' };
     const method = req.method ?? 'GET';
     try {
-      if (sub === '' || sub === '/') {
-        if (method !== 'GET' && method !== 'HEAD') throw new KeystoneError(405, 'Method Not Allowed', 'The method is not allowed for the requested URL.');
-        const doc = pyJson({ versions: { values: [this.versionDoc()] } });
-        send(res, 300, { ...headers, 'Content-Type': 'application/json', Location: `${this.identityBase()}/v3/` }, method === 'HEAD' ? '' : doc);
-        return;
-      }
-      if (sub === '/v3' || sub === '/v3/') {
-        if (method !== 'GET' && method !== 'HEAD') throw new KeystoneError(405, 'Method Not Allowed', 'The method is not allowed for the requested URL.');
-        send(res, 200, { ...headers, 'Content-Type': 'application/json' }, method === 'HEAD' ? '' : pyJson({ version: this.versionDoc() }));
-        return;
-      }
       if (sub === '/v3/auth/tokens') {
-        const includeCatalog = !query.has('nocatalog');
         if (method === 'POST') {
           const token = this.issue(await body);
-          send(res, 201, { ...headers, 'X-Subject-Token': token.id, 'Content-Type': 'application/json' },
-            pyJson(this.render(token, includeCatalog)));
+          send(res, 201, { ...headers, 'X-Subject-Token': token.id, 'Content-Type': 'application/json' }, pyJson(this.render(token)));
           return;
         }
-        if (method === 'GET' || method === 'HEAD' || method === 'DELETE') {
+        if (method === 'DELETE') {
           if (!this.validate(header(req, 'x-auth-token'))) throw unauthorized();
           const subjectId = header(req, 'x-subject-token');
           if (!subjectId) throw new KeystoneError(404, 'Not Found', 'No token in the request');
-          const subject = this.validateSubject(subjectId);
-          if (method === 'DELETE') {
-            subject.revoked = true;
-            send(res, 204, headers);
-            return;
-          }
-          send(res, 200, { ...headers, 'X-Subject-Token': subject.id, 'Content-Type': 'application/json' },
-            method === 'HEAD' ? '' : pyJson(this.render(subject, includeCatalog)));
+          this.validateSubject(subjectId).revoked = true;
+          send(res, 204, headers);
           return;
         }
         throw new KeystoneError(405, 'Method Not Allowed', 'The method is not allowed for the requested URL.');
@@ -240,15 +221,6 @@ export class FakeKeystone {
     return `${this.cfg.baseUrl()}/identity`;
   }
 
-  private versionDoc(): unknown {
-    return {
-      id: 'v3.14',
-      status: 'stable',
-      updated: '2020-04-07T00:00:00Z',
-      links: [{ rel: 'self', href: `${this.identityBase()}/v3/` }],
-      'media-types': [{ base: 'application/json', type: 'application/vnd.openstack.identity-v3+json' }],
-    };
-  }
 
   private findDomain(ref: unknown): FakeDomain | undefined {
     if (!isObj(ref)) return undefined;
@@ -424,7 +396,7 @@ export class FakeKeystone {
   }
 
   /** Token body shaped like the seed's (same key order). */
-  render(t: TokenRecord, includeCatalog: boolean): unknown {
+  render(t: TokenRecord): unknown {
     const user = this.users.find((u) => u.id === t.userId)!;
     const userDomain = this.domains.find((d) => d.id === user.domainId) ?? { id: user.domainId, name: user.domainId };
     const token: Record<string, unknown> = {};
@@ -441,7 +413,7 @@ export class FakeKeystone {
       token.domain = { id: d.id, name: d.name };
     }
     // Like keystone, unscoped tokens never carry a catalog.
-    if (includeCatalog && (project || t.domainId)) token.catalog = this.cfg.catalog();
+    if (project || t.domainId) token.catalog = this.cfg.catalog();
     token.user = { password_expires_at: null, domain: { id: userDomain.id, name: userDomain.name }, id: user.id, name: user.name };
     token.audit_ids = t.auditIds;
     token.issued_at = isoMicros(t.issuedAt);
