@@ -190,7 +190,7 @@ export class FakeCloud {
     }
     const domainName = (id: string | undefined): string =>
       this.domains.find((d) => d.id === (id ?? 'default'))?.name ?? 'Default';
-    const projectName = spec.defaultProject ?? Object.keys(spec.projects ?? {})[0];
+    const projectName = Object.keys(spec.projects ?? {})[0];
     const project = this.projects.find((p) => p.name === projectName);
     const env: Record<string, string> = {
       ...common,

@@ -24,9 +24,6 @@ export interface FakeAppCredentialSpec {
   id?: string;
   /** Role names; default: the user's roles on the project. */
   roles?: string[];
-  unrestricted?: boolean;
-  /** ISO time after which the credential is refused; null/absent = never. */
-  expiresAt?: string | null;
 }
 
 export interface FakeUserSpec {
@@ -40,9 +37,6 @@ export interface FakeUserSpec {
   projects?: Record<string, string[]>;
   /** Role names per domain id (for domain-scoped tokens). */
   domains?: Record<string, string[]>;
-  /** Project NAME used when a password request carries no scope (keystone's default_project_id). */
-  defaultProject?: string;
-  enabled?: boolean;
   appCredentials?: FakeAppCredentialSpec[];
 }
 
@@ -96,11 +90,11 @@ function roleRef(name: string): { id: string; name: string } {
 interface Project { id: string; name: string; domainId: string }
 interface AppCred {
   id: string; name: string; secret: string; userId: string; projectId: string;
-  roles: string[]; unrestricted: boolean; expiresAt: Date | null;
+  roles: string[];
 }
 interface User {
-  id: string; name: string; password: string; domainId: string; enabled: boolean;
-  projectRoles: Map<string, string[]>; domainRoles: Map<string, string[]>; defaultProjectId: string | null;
+  id: string; name: string; password: string; domainId: string;
+  projectRoles: Map<string, string[]>; domainRoles: Map<string, string[]>;
 }
 
 /** Raised inside the auth flow; rendered as keystone's {"error": {...}} body. */
@@ -149,13 +143,11 @@ export class FakeKeystone {
         this.appCreds.push({
           id: ac.id ?? md5hex(`appcred/${u.name}/${ac.name}`), name: ac.name, secret: ac.secret, userId: id,
           projectId: project.id, roles: ac.roles ?? projectRoles.get(project.id) ?? [],
-          unrestricted: ac.unrestricted ?? false, expiresAt: ac.expiresAt ? new Date(ac.expiresAt) : null,
         });
       }
       return {
-        id, name: u.name, password: u.password, domainId: u.domain ?? 'default', enabled: u.enabled ?? true,
+        id, name: u.name, password: u.password, domainId: u.domain ?? 'default',
         projectRoles, domainRoles: new Map(Object.entries(u.domains ?? {})),
-        defaultProjectId: u.defaultProject ? projectByName(u.defaultProject).id : null,
       };
     });
   }
@@ -278,7 +270,7 @@ export class FakeKeystone {
       } else {
         throw new KeystoneError(400, 'Bad Request', 'Invalid input for field identity/password/user: id or name must be present.');
       }
-      if (!u || !u.enabled || pu.password !== u.password) throw unauthorized();
+      if (!u || pu.password !== u.password) throw unauthorized();
       setUser(u);
     }
 
@@ -322,9 +314,8 @@ export class FakeKeystone {
         throw validation('name or ID', 'application credential');
       }
       if (info.secret !== appCred.secret) throw unauthorized();
-      if (appCred.expiresAt && appCred.expiresAt.getTime() <= Date.now()) throw unauthorized();
       const u = this.users.find((x) => x.id === appCred!.userId);
-      if (!u || !u.enabled) throw unauthorized();
+      if (!u) throw unauthorized();
       setUser(u);
     }
 
@@ -359,10 +350,7 @@ export class FakeKeystone {
       return { projectId, domainId: null, roles };
     };
     if (scope === undefined) {
-      // keystone falls back to the user's default project, else issues an unscoped token.
-      if (user.defaultProjectId && (user.projectRoles.get(user.defaultProjectId) ?? []).length > 0) {
-        return projectScope(user.defaultProjectId);
-      }
+      // The fake's users have no default project, so keystone issues an unscoped token.
       return { projectId: null, domainId: null, roles: [] };
     }
     if (scope === 'unscoped') return { projectId: null, domainId: null, roles: [] };
@@ -419,7 +407,7 @@ export class FakeKeystone {
     token.issued_at = isoMicros(t.issuedAt);
     if (t.appCredentialId) {
       const ac = this.appCreds.find((a) => a.id === t.appCredentialId)!;
-      token.application_credential = { id: ac.id, name: ac.name, restricted: !ac.unrestricted };
+      token.application_credential = { id: ac.id, name: ac.name, restricted: true };
     }
     return { token };
   }
