@@ -20,11 +20,8 @@ import {
 } from './fake-keystone.js';
 import { FakeGlance } from './fake-glance.js';
 
-export type { Image, ImageStatus, RecordedRequest, TokenRecord, Visibility } from './fake-common.js';
-export type { FakeAppCredentialSpec, FakeProjectSpec, FakeUserSpec } from './fake-keystone.js';
-export {
-  ADMIN_APPCRED_ID, ADMIN_PROJECT_ID, ADMIN_USER_ID, DEFAULT_USERS, DEMO_APPCRED_ID, DEMO_PROJECT_ID, DEMO_USER_ID,
-} from './fake-keystone.js';
+export type { RecordedRequest } from './fake-common.js';
+export { ADMIN_APPCRED_ID, ADMIN_PROJECT_ID, ADMIN_USER_ID, DEFAULT_USERS, DEMO_PROJECT_ID } from './fake-keystone.js';
 
 export type EndpointInterface = 'public' | 'internal' | 'admin';
 // Each region's image endpoints, in the seed catalog's order.

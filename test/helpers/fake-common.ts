@@ -206,7 +206,7 @@ export interface WebobError {
 }
 
 /** Which body webob picks for an error: it offers text/html then application/json; nothing acceptable → text/plain. */
-export function negotiateErrorType(accept: string | undefined): 'html' | 'json' | 'plain' {
+function negotiateErrorType(accept: string | undefined): 'html' | 'json' | 'plain' {
   if (accept === undefined || accept.trim() === '') return 'plain';
   const ranges: { type: string; sub: string; q: number }[] = [];
   for (const part of accept.split(',')) {

@@ -41,11 +41,11 @@ export interface FakeUserSpec {
 }
 
 export const ADMIN_USER_ID = '3ce3ca843dc7458bb61c851d3a654b8b';
-export const DEMO_USER_ID = '7f3c9a1e5b2d4c8e9a6f0b1d2c3e4f5a';
+const DEMO_USER_ID = '7f3c9a1e5b2d4c8e9a6f0b1d2c3e4f5a';
 export const ADMIN_PROJECT_ID = '1667a274e14647ec8f2c0dd593e661de';
 export const DEMO_PROJECT_ID = 'b5d9e2c4a7f14e0b8c3d6a9f2e1b4c7d';
 export const ADMIN_APPCRED_ID = 'c1a5b0e4d3f24a6b9e8d7c6b5a4f3e21';
-export const DEMO_APPCRED_ID = 'd2b6c1f5e4a34b7c0f9e8d7c6b5a4f32';
+const DEMO_APPCRED_ID = 'd2b6c1f5e4a34b7c0f9e8d7c6b5a4f32';
 
 export const DEFAULT_DOMAINS: FakeDomain[] = [{ id: 'default', name: 'Default' }];
 export const DEFAULT_PROJECTS: FakeProjectSpec[] = [
