@@ -1,11 +1,10 @@
 // A fake OpenStack cloud for tests: Keystone v3 and Glance v2 on one local HTTP server.
 //
 // URL layout (PORT is random):
-//   http://127.0.0.1:PORT/identity            Keystone root (GET → 300 version list)
-//   http://127.0.0.1:PORT/identity/v3         Keystone v3 = authUrl (POST …/auth/tokens)
+//   http://127.0.0.1:PORT/identity/v3         Keystone v3 = authUrl (POST and DELETE …/auth/tokens)
 //   http://127.0.0.1:PORT/<region>/image-<if> Glance, once per catalog image endpoint, e.g.
 //                                             /regionone/image-public, /regionone/image-internal,
-//                                             /regionone/image-admin (+ imageEndpointSuffix in the catalog)
+//                                             /regionone/image-admin
 //   http://127.0.0.1:PORT/                    Glance as well (for endpoint-override tests)
 // Every mount is the same Glance with the same state; RecordedRequest.endpoint says which one was hit.
 import { createHash, randomUUID } from 'node:crypto';
@@ -14,47 +13,33 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { FIXTURES } from './paths.js';
-import { BodyCollector, isoSeconds, propertyBag, send, type Image, type MemberStatus, type RecordedRequest, type TokenRecord } from './fake-common.js';
+import { BodyCollector, isoSeconds, propertyBag, send, type Image, type RecordedRequest, type TokenRecord } from './fake-common.js';
 import {
   ADMIN_PROJECT_ID, DEFAULT_DOMAINS, DEFAULT_PROJECTS, DEFAULT_USERS, FakeKeystone,
   type FakeDomain, type FakeProjectSpec, type FakeUserSpec,
 } from './fake-keystone.js';
 import { FakeGlance } from './fake-glance.js';
 
-export type { Image, ImageStatus, MemberStatus, RecordedRequest, TokenRecord, Visibility } from './fake-common.js';
-export type { FakeAppCredentialSpec, FakeDomain, FakeProjectSpec, FakeUserSpec } from './fake-keystone.js';
-export {
-  ADMIN_APPCRED_ID, ADMIN_PROJECT_ID, ADMIN_USER_ID, DEFAULT_USERS, DEMO_APPCRED_ID, DEMO_PROJECT_ID, DEMO_USER_ID,
-} from './fake-keystone.js';
+export type { RecordedRequest } from './fake-common.js';
+export { ADMIN_APPCRED_ID, ADMIN_PROJECT_ID, ADMIN_USER_ID, DEFAULT_USERS, DEMO_PROJECT_ID } from './fake-keystone.js';
 
 export type EndpointInterface = 'public' | 'internal' | 'admin';
+// Each region's image endpoints, in the seed catalog's order.
+const IMAGE_INTERFACES: readonly EndpointInterface[] = ['public', 'admin', 'internal'];
 
 export interface FakeCloudOptions {
   /** Keystone users. Default: DEFAULT_USERS (admin/secret in project admin, demo/demo-pw in project demo). */
   users?: FakeUserSpec[];
   /** Default: projects "admin" (ADMIN_PROJECT_ID) and "demo" (DEMO_PROJECT_ID) in domain "default". */
   projects?: FakeProjectSpec[];
-  /** Default: [{ id: 'default', name: 'Default' }]. */
-  domains?: FakeDomain[];
   /** Regions with an image endpoint in the catalog. Default ['RegionOne']; [] = catalog without an image service. */
   regions?: string[];
-  /** Interfaces listed per region. Default ['public', 'admin', 'internal'] (the seed's order). */
-  imageInterfaces?: EndpointInterface[];
-  /** Appended to every image endpoint URL in the catalog, e.g. '/v2'. Default ''. */
-  imageEndpointSuffix?: string;
   /** Token lifetime. Default 3600. */
   tokenTtlSeconds?: number;
   /** Glance api_limit_max. Default 1000. */
   pageLimitMax?: number;
-  /** Glance limit_param_default (page size without ?limit). Default 25. */
-  pageLimitDefault?: number;
   /** Deactivate/reactivate need the admin role (a common policy override). Default false: the owner may do it, as in stock Glance. */
   adminOnlyDeactivate?: boolean;
-  /**
-   * Content-Type of Glance's JSON bodies. Default 'application/json; charset=UTF-8' (the seed's, older webob);
-   * Glance 25 on current webob sends plain 'application/json'. Error bodies always follow webob.
-   */
-  glanceJsonContentType?: string;
 }
 
 /** What an injected handler gets besides req/res. The request body is collected by the fake: use `body`, don't read `req`. */
@@ -105,8 +90,6 @@ export class FakeCloud {
   private port = 0;
   private hooks: InjectHandler[] = [];
   private readonly regions: string[];
-  private readonly interfaces: EndpointInterface[];
-  private readonly suffix: string;
   private readonly users: FakeUserSpec[];
   private readonly projects: FakeProjectSpec[];
   private readonly domains: FakeDomain[];
@@ -114,11 +97,9 @@ export class FakeCloud {
 
   private constructor(opts: FakeCloudOptions) {
     this.regions = opts.regions ?? ['RegionOne'];
-    this.interfaces = opts.imageInterfaces ?? ['public', 'admin', 'internal'];
-    this.suffix = opts.imageEndpointSuffix ?? '';
     this.users = opts.users ?? DEFAULT_USERS;
     this.projects = opts.projects ?? DEFAULT_PROJECTS;
-    this.domains = opts.domains ?? DEFAULT_DOMAINS;
+    this.domains = DEFAULT_DOMAINS;
     const seed = JSON.parse(readFileSync(path.join(FIXTURES, 'keystone', 'token-response.json'), 'utf8')) as { token: { catalog: CatalogService[] } };
     this.seedCatalog = seed.token.catalog;
     this.keystone = new FakeKeystone({
@@ -132,9 +113,7 @@ export class FakeCloud {
     this.glance = new FakeGlance({
       keystone: this.keystone,
       pageLimitMax: opts.pageLimitMax ?? 1000,
-      pageLimitDefault: opts.pageLimitDefault ?? 25,
       adminOnlyDeactivate: opts.adminOnlyDeactivate ?? false,
-      jsonContentType: opts.glanceJsonContentType ?? 'application/json; charset=UTF-8',
       wwwAuthenticateUri: () => `${this.url}/identity`,
     });
     this.images = this.glance.images;
@@ -163,9 +142,9 @@ export class FakeCloud {
     return `${this.url}/identity/v3`;
   }
 
-  /** The catalog URL of an image endpoint, e.g. http://127.0.0.1:PORT/regionone/image-public (+ suffix). */
+  /** The catalog URL of an image endpoint, e.g. http://127.0.0.1:PORT/regionone/image-public. */
   imageEndpoint(iface: EndpointInterface = 'public', region: string = this.regions[0] ?? 'RegionOne'): string {
-    return `${this.url}${this.mountPrefix(region, iface)}${this.suffix}`;
+    return `${this.url}${this.mountPrefix(region, iface)}`;
   }
 
   /** Every token Keystone handed out, in order (for secret-leak scans). */
@@ -208,7 +187,7 @@ export class FakeCloud {
     }
     const domainName = (id: string | undefined): string =>
       this.domains.find((d) => d.id === (id ?? 'default'))?.name ?? 'Default';
-    const projectName = spec.defaultProject ?? Object.keys(spec.projects ?? {})[0];
+    const projectName = Object.keys(spec.projects ?? {})[0];
     const project = this.projects.find((p) => p.name === projectName);
     const env: Record<string, string> = {
       ...common,
@@ -269,13 +248,6 @@ export class FakeCloud {
     return img;
   }
 
-  /** Share an image with a project (affects visibility of 'shared' images for that project). */
-  addMember(imageId: string, projectId: string, status: MemberStatus = 'accepted'): void {
-    let m = this.glance.members.get(imageId);
-    if (!m) this.glance.members.set(imageId, (m = new Map()));
-    m.set(projectId, status);
-  }
-
   /**
    * Add a fault-injection hook, tried before normal routing (first registered first).
    * Returns a function that removes it.
@@ -283,11 +255,6 @@ export class FakeCloud {
   inject(fn: InjectHandler): () => void {
     this.hooks.push(fn);
     return () => { this.hooks = this.hooks.filter((h) => h !== fn); };
-  }
-
-  /** Requests that went to Glance (any mount), in order. */
-  imageRequests(): RecordedRequest[] {
-    return this.requests.filter((r) => r.service === 'image');
   }
 
   /** Stop listening and drop open connections. */
@@ -329,7 +296,7 @@ export class FakeCloud {
         out.push({ ...svc, endpoints: svc.endpoints.map((e) => ({ ...e, url: `${this.authUrl}/` })) });
       } else if (svc.type === 'image') {
         if (this.regions.length === 0) continue;
-        const endpoints = this.regions.flatMap((region) => this.interfaces.map((iface) => ({
+        const endpoints = this.regions.flatMap((region) => IMAGE_INTERFACES.map((iface) => ({
           region_id: region,
           url: this.imageEndpoint(iface, region),
           region,
@@ -385,9 +352,9 @@ export class FakeCloud {
     }
     const sub = pathname.slice(mount.prefix.length);
     if (mount.service === 'identity') {
-      await this.keystone.handle(req, res, sub, query, body.done);
+      await this.keystone.handle(req, res, sub, body.done);
     } else {
-      await this.glance.handle(req, res, sub, query, body, `http://${host}${mount.prefix}`, url.toString());
+      await this.glance.handle(req, res, sub, query, body, url.toString());
     }
   }
 }

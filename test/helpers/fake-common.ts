@@ -7,7 +7,6 @@ export type ImageStatus =
   | 'queued' | 'saving' | 'active' | 'killed' | 'deleted'
   | 'uploading' | 'importing' | 'pending_delete' | 'deactivated';
 export type Visibility = 'public' | 'private' | 'shared' | 'community';
-export type MemberStatus = 'pending' | 'accepted' | 'rejected';
 
 /** An image as the fake stores it. `properties` are Glance's "extra properties", serialised at top level. */
 export interface Image {
@@ -207,7 +206,7 @@ export interface WebobError {
 }
 
 /** Which body webob picks for an error: it offers text/html then application/json; nothing acceptable → text/plain. */
-export function negotiateErrorType(accept: string | undefined): 'html' | 'json' | 'plain' {
+function negotiateErrorType(accept: string | undefined): 'html' | 'json' | 'plain' {
   if (accept === undefined || accept.trim() === '') return 'plain';
   const ranges: { type: string; sub: string; q: number }[] = [];
   for (const part of accept.split(',')) {

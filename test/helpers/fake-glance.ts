@@ -3,27 +3,20 @@
 // image_tags.py, glance/db/sqlalchemy/api.py) with its default (legacy) policy:
 // admins may do anything, project members may change only their own project's images.
 import { createHash, randomUUID, type Hash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { FIXTURES } from './paths.js';
 import {
   isoSeconds, propertyBag, pyJson, requestId, send, sendWebobError,
-  type BodyCollector, type Image, type MemberStatus, type TokenRecord, type Visibility, type WebobError,
+  type BodyCollector, type Image, type TokenRecord, type Visibility, type WebobError,
 } from './fake-common.js';
-import { validateImageSchema, validateTag } from './glance-schema.js';
+import { validateImageSchema } from './glance-schema.js';
 import type { FakeKeystone } from './fake-keystone.js';
 
 export interface GlanceConfig {
   keystone: FakeKeystone;
   /** api_limit_max: the most images one list page may hold. */
   pageLimitMax: number;
-  /** limit_param_default: page size when the request has no limit. */
-  pageLimitDefault: number;
   /** Use the common "deactivate/reactivate: role:admin" policy override instead of Glance's default. */
   adminOnlyDeactivate: boolean;
-  /** Content-Type of JSON bodies (not errors). */
-  jsonContentType: string;
   /** keystonemiddleware's www_authenticate_uri (sent in WWW-Authenticate on 401). */
   wwwAuthenticateUri: () => string;
 }
@@ -47,12 +40,10 @@ const fail = (status: number, explanation?: string, extra: Partial<WebobError> =
 /** For `raise webob.exc.HTTPxxx(msg)` (positional): the text lands in `detail`, after webob's default explanation. */
 const failDetail = (status: number, detail: string): GlanceError => new GlanceError({ status, detail });
 
-// Versions the negotiation middleware accepts in the URL (no image cache, no multi-store).
-const URL_VERSIONS = new Set(['v2', 'v2.0', 'v2.1', 'v2.2', 'v2.3', 'v2.4', 'v2.5', 'v2.6', 'v2.7', 'v2.9', 'v2.15']);
-const DOC_VERSIONS: [string, string][] = [
-  ['v2.15', 'CURRENT'], ['v2.9', 'SUPPORTED'], ['v2.7', 'SUPPORTED'], ['v2.6', 'SUPPORTED'], ['v2.5', 'SUPPORTED'],
-  ['v2.4', 'SUPPORTED'], ['v2.3', 'SUPPORTED'], ['v2.2', 'SUPPORTED'], ['v2.1', 'SUPPORTED'], ['v2.0', 'SUPPORTED'],
-];
+// limit_param_default: page size when the request has no limit.
+const PAGE_LIMIT_DEFAULT = 25;
+// Content-Type of Glance's JSON bodies (not errors).
+const JSON_CONTENT_TYPE = 'application/json; charset=UTF-8';
 
 // What webob sends on an empty 204 from Glance (see the seed's upload/deactivate responses).
 const EMPTY_204 = { 'Content-Type': 'text/html; charset=UTF-8' };
@@ -79,15 +70,6 @@ const PATCH_TYPES: Record<string, 4 | 10> = {
   'application/openstack-images-v2.0-json-patch': 4,
   'application/openstack-images-v2.1-json-patch': 10,
 };
-
-let schemaCache: { image: string; images: string } | undefined;
-function schemas(): { image: string; images: string } {
-  schemaCache ??= {
-    image: pyJson(JSON.parse(readFileSync(path.join(FIXTURES, 'glance', 'schema-image.json'), 'utf8'))),
-    images: pyJson(JSON.parse(readFileSync(path.join(FIXTURES, 'glance', 'schema-images.json'), 'utf8'))),
-  };
-  return schemaCache;
-}
 
 /** Python's urllib.parse.quote_plus. */
 function quotePlus(s: string): string {
@@ -133,8 +115,6 @@ async function readJson(req: IncomingMessage, body: BodyCollector): Promise<{ pr
 export class FakeGlance {
   readonly images = new Map<string, Image>();
   readonly data = new Map<string, Buffer>();
-  /** image id → (member project id → status). Only affects visibility; there is no members API. */
-  readonly members = new Map<string, Map<string, MemberStatus>>();
   private readonly order = new Map<string, number>();
   private nextSeq = 0;
 
@@ -151,19 +131,15 @@ export class FakeGlance {
   }
 
   /**
-   * Handle one request. `sub` is the path below the mount point, `appUrl` the absolute URL
-   * of the mount (used in version documents), `requestUrl` the full request URL.
+   * Handle one request. `sub` is the path below the mount point, `requestUrl` the full request URL.
    */
   async handle(req: IncomingMessage, res: ServerResponse, sub: string, query: URLSearchParams, body: BodyCollector,
-    appUrl: string, requestUrl: string): Promise<void> {
-    // Version negotiation and the auth check run before Glance's request-id middleware: no id on those answers.
+    requestUrl: string): Promise<void> {
+    // The auth check runs before Glance's request-id middleware: no id on its answers. img only speaks v2,
+    // so anything else is simply not there.
     const first = sub.split('/')[1] ?? '';
-    if (first === 'versions') {
-      send(res, 200, { 'Content-Type': 'application/json' }, this.versions(appUrl));
-      return;
-    }
-    if (!URL_VERSIONS.has(first)) {
-      send(res, 300, { 'Content-Type': 'application/json' }, this.versions(appUrl));
+    if (first !== 'v2') {
+      sendWebobError(req, res, { status: 404 }, {});
       return;
     }
     const token = this.cfg.keystone.validate(header(req, 'x-auth-token'));
@@ -183,11 +159,6 @@ export class FakeGlance {
     }
   }
 
-  private versions(appUrl: string): string {
-    const href = `${appUrl.replace(/\/+$/, '')}/v2/`;
-    return pyJson({ versions: DOC_VERSIONS.map(([id, status]) => ({ id, status, links: [{ rel: 'self', href }] })) });
-  }
-
   private async route(req: IncomingMessage, res: ServerResponse, p: string, query: URLSearchParams, body: BodyCollector,
     ctx: Ctx, base: Record<string, string>, requestUrl: string): Promise<void> {
     const method = req.method ?? 'GET';
@@ -203,12 +174,6 @@ export class FakeGlance {
       if (hasBody(req)) throw fail(400, 'A body is not expected with this request.');
     };
 
-    if (segs[0] === 'schemas' && segs.length === 2 && (segs[1] === 'image' || segs[1] === 'images')) {
-      if (method !== 'GET') reject('GET');
-      noBody();
-      send(res, 200, { ...base, 'Content-Type': this.cfg.jsonContentType }, schemas()[segs[1] as 'image' | 'images']);
-      return;
-    }
     if (segs[0] !== 'images') throw fail(404);
     if (segs.length === 1) {
       if (method === 'GET') return this.index(res, query, ctx, base);
@@ -232,23 +197,16 @@ export class FakeGlance {
       noBody();
       return this.action(res, id, segs[3], ctx, base);
     }
-    if (segs.length === 4 && segs[2] === 'tags') {
-      if (method === 'PUT') { noBody(); return this.putTag(res, id, segs[3]!, ctx, base); }
-      if (method === 'DELETE') { noBody(); return this.deleteTag(res, id, segs[3]!, ctx, base); }
-      return reject('PUT, DELETE');
-    }
     throw fail(404);
   }
 
   // ---- visibility and ownership (glance/db/utils.py, glance/api/v2/policy.py) ----
 
-  /** is_image_visible for a single image: members see a shared image whatever their member status. */
+  /** is_image_visible for a single image (the fake has no image members, so a shared image is its owner's alone). */
   private isVisible(img: Image, ctx: Ctx): boolean {
     if (ctx.isAdmin || img.owner === null) return true;
     if (img.visibility === 'public' || img.visibility === 'community') return true;
-    if (ctx.project === null) return false;
-    if (ctx.project === img.owner) return true;
-    return img.visibility === 'shared' && this.members.get(img.id)?.has(ctx.project) === true;
+    return ctx.project !== null && ctx.project === img.owner;
   }
 
   /** ImageRepo.get: missing and invisible images look the same. */
@@ -340,17 +298,15 @@ export class FakeGlance {
     if (prot !== undefined && prot !== 'true' && prot !== 'false') {
       throw fail(400, `Invalid value '${prot}' for 'protected' filter. Valid values are 'true' or 'false'.`);
     }
-    const pageSize = Math.min(this.cfg.pageLimitMax, limit ?? this.cfg.pageLimitDefault);
+    const pageSize = Math.min(this.cfg.pageLimitMax, limit ?? PAGE_LIMIT_DEFAULT);
 
     // Which images the caller may list at all (_select_images_query).
     let candidates = [...this.images.values()].filter((img) => {
       if (img.status === 'deleted' || img.status === 'killed') return false;
       if (ctx.isAdmin) return true;
       if (img.visibility === 'public' || img.visibility === 'community') return true;
-      if (ctx.project === null) return false;
-      if (img.owner === ctx.project) return true;
-      const st = this.members.get(img.id)?.get(ctx.project);
-      return img.visibility === 'shared' && st !== undefined && (memberStatus === 'all' || st === memberStatus);
+      // Without image members, only the owner sees its shared and private images.
+      return ctx.project !== null && img.owner === ctx.project;
     });
     // image_get_all's visibility rules: community images only on request or when owned.
     // "visibility=" slips past validation and then crashes Glance's query builder.
@@ -395,7 +351,7 @@ export class FakeGlance {
       echo.set('marker', page[page.length - 1]!.id);
       out.next = `/v2/images?${encode(echo)}`;
     }
-    send(res, 200, { ...base, 'Content-Type': this.cfg.jsonContentType }, pyJson(out));
+    send(res, 200, { ...base, 'Content-Type': JSON_CONTENT_TYPE }, pyJson(out));
   }
 
   private sortParams(pairs: [string, string][]): { keys: string[]; dirs: ('asc' | 'desc')[] } {
@@ -505,7 +461,7 @@ export class FakeGlance {
   // ---- GET /v2/images/{id} ----
 
   private show(res: ServerResponse, id: string, ctx: Ctx, base: Record<string, string>): void {
-    send(res, 200, { ...base, 'Content-Type': this.cfg.jsonContentType }, pyJson(this.view(this.getImage(id, ctx))));
+    send(res, 200, { ...base, 'Content-Type': JSON_CONTENT_TYPE }, pyJson(this.view(this.getImage(id, ctx))));
   }
 
   // ---- POST /v2/images ----
@@ -579,7 +535,7 @@ export class FakeGlance {
     this.seq(id);
     send(res, 201, {
       ...base,
-      'Content-Type': this.cfg.jsonContentType,
+      'Content-Type': JSON_CONTENT_TYPE,
       // webob makes the relative Location absolute against the request URL.
       Location: new URL(`/v2/images/${id}`, requestUrl).toString(),
       'OpenStack-image-import-methods': IMPORT_METHODS,
@@ -607,7 +563,7 @@ export class FakeGlance {
       next.updated_at = isoSeconds(new Date());
       Object.assign(img, next);
     }
-    send(res, 200, { ...base, 'Content-Type': this.cfg.jsonContentType }, pyJson(this.view(img)));
+    send(res, 200, { ...base, 'Content-Type': JSON_CONTENT_TYPE }, pyJson(this.view(img)));
   }
 
   private applyChange(img: Image, ch: Change, ctx: Ctx, draft: 4 | 10): void {
@@ -654,7 +610,6 @@ export class FakeGlance {
     if (img.protected) throw fail(403, `Image ${id} is protected and cannot be deleted.`);
     this.images.delete(id);
     this.data.delete(id);
-    this.members.delete(id);
     send(res, 204, { ...base, ...EMPTY_204 });
   }
 
@@ -779,27 +734,6 @@ export class FakeGlance {
       // Domain Image.deactivate()/reactivate() raise Forbidden, not a 400/409.
       throw fail(403, `Not allowed to ${action} image in status '${img.status}'`);
     }
-    send(res, 204, { ...base, ...EMPTY_204 });
-  }
-
-  // ---- PUT/DELETE /v2/images/{id}/tags/{tag} ----
-
-  private putTag(res: ServerResponse, id: string, tag: string, ctx: Ctx, base: Record<string, string>): void {
-    const invalid = validateTag(tag);
-    if (invalid) throw fail(400, invalid);
-    const img = this.getImage(id, ctx, `Image ${id} not found.`);
-    if (!this.mutable(img, ctx)) throw fail(403, `Not allowed to update tags for image ${id}.`);
-    if (!img.tags.includes(tag)) img.tags.push(tag);
-    this.touch(img);
-    send(res, 204, { ...base, ...EMPTY_204 });
-  }
-
-  private deleteTag(res: ServerResponse, id: string, tag: string, ctx: Ctx, base: Record<string, string>): void {
-    const img = this.getImage(id, ctx, `Image ${id} not found.`);
-    if (!this.mutable(img, ctx)) throw fail(403, `Not allowed to delete tags for image ${id}.`);
-    if (!img.tags.includes(tag)) throw fail(404);
-    img.tags = img.tags.filter((t) => t !== tag);
-    this.touch(img);
     send(res, 204, { ...base, ...EMPTY_204 });
   }
 }

@@ -24,9 +24,6 @@ export interface FakeAppCredentialSpec {
   id?: string;
   /** Role names; default: the user's roles on the project. */
   roles?: string[];
-  unrestricted?: boolean;
-  /** ISO time after which the credential is refused; null/absent = never. */
-  expiresAt?: string | null;
 }
 
 export interface FakeUserSpec {
@@ -40,18 +37,15 @@ export interface FakeUserSpec {
   projects?: Record<string, string[]>;
   /** Role names per domain id (for domain-scoped tokens). */
   domains?: Record<string, string[]>;
-  /** Project NAME used when a password request carries no scope (keystone's default_project_id). */
-  defaultProject?: string;
-  enabled?: boolean;
   appCredentials?: FakeAppCredentialSpec[];
 }
 
 export const ADMIN_USER_ID = '3ce3ca843dc7458bb61c851d3a654b8b';
-export const DEMO_USER_ID = '7f3c9a1e5b2d4c8e9a6f0b1d2c3e4f5a';
+const DEMO_USER_ID = '7f3c9a1e5b2d4c8e9a6f0b1d2c3e4f5a';
 export const ADMIN_PROJECT_ID = '1667a274e14647ec8f2c0dd593e661de';
 export const DEMO_PROJECT_ID = 'b5d9e2c4a7f14e0b8c3d6a9f2e1b4c7d';
 export const ADMIN_APPCRED_ID = 'c1a5b0e4d3f24a6b9e8d7c6b5a4f3e21';
-export const DEMO_APPCRED_ID = 'd2b6c1f5e4a34b7c0f9e8d7c6b5a4f32';
+const DEMO_APPCRED_ID = 'd2b6c1f5e4a34b7c0f9e8d7c6b5a4f32';
 
 export const DEFAULT_DOMAINS: FakeDomain[] = [{ id: 'default', name: 'Default' }];
 export const DEFAULT_PROJECTS: FakeProjectSpec[] = [
@@ -96,11 +90,11 @@ function roleRef(name: string): { id: string; name: string } {
 interface Project { id: string; name: string; domainId: string }
 interface AppCred {
   id: string; name: string; secret: string; userId: string; projectId: string;
-  roles: string[]; unrestricted: boolean; expiresAt: Date | null;
+  roles: string[];
 }
 interface User {
-  id: string; name: string; password: string; domainId: string; enabled: boolean;
-  projectRoles: Map<string, string[]>; domainRoles: Map<string, string[]>; defaultProjectId: string | null;
+  id: string; name: string; password: string; domainId: string;
+  projectRoles: Map<string, string[]>; domainRoles: Map<string, string[]>;
 }
 
 /** Raised inside the auth flow; rendered as keystone's {"error": {...}} body. */
@@ -149,13 +143,11 @@ export class FakeKeystone {
         this.appCreds.push({
           id: ac.id ?? md5hex(`appcred/${u.name}/${ac.name}`), name: ac.name, secret: ac.secret, userId: id,
           projectId: project.id, roles: ac.roles ?? projectRoles.get(project.id) ?? [],
-          unrestricted: ac.unrestricted ?? false, expiresAt: ac.expiresAt ? new Date(ac.expiresAt) : null,
         });
       }
       return {
-        id, name: u.name, password: u.password, domainId: u.domain ?? 'default', enabled: u.enabled ?? true,
+        id, name: u.name, password: u.password, domainId: u.domain ?? 'default',
         projectRoles, domainRoles: new Map(Object.entries(u.domains ?? {})),
-        defaultProjectId: u.defaultProject ? projectByName(u.defaultProject).id : null,
       };
     });
   }
@@ -182,41 +174,22 @@ export class FakeKeystone {
   }
 
   /** Handle a request whose path (after the /identity mount) is `sub`. */
-  async handle(req: IncomingMessage, res: ServerResponse, sub: string, query: URLSearchParams, body: Promise<Buffer>): Promise<void> {
+  async handle(req: IncomingMessage, res: ServerResponse, sub: string, body: Promise<Buffer>): Promise<void> {
     const headers = { 'x-openstack-request-id': requestId(), Vary: 'X-Auth-Token' };
     const method = req.method ?? 'GET';
     try {
-      if (sub === '' || sub === '/') {
-        if (method !== 'GET' && method !== 'HEAD') throw new KeystoneError(405, 'Method Not Allowed', 'The method is not allowed for the requested URL.');
-        const doc = pyJson({ versions: { values: [this.versionDoc()] } });
-        send(res, 300, { ...headers, 'Content-Type': 'application/json', Location: `${this.identityBase()}/v3/` }, method === 'HEAD' ? '' : doc);
-        return;
-      }
-      if (sub === '/v3' || sub === '/v3/') {
-        if (method !== 'GET' && method !== 'HEAD') throw new KeystoneError(405, 'Method Not Allowed', 'The method is not allowed for the requested URL.');
-        send(res, 200, { ...headers, 'Content-Type': 'application/json' }, method === 'HEAD' ? '' : pyJson({ version: this.versionDoc() }));
-        return;
-      }
       if (sub === '/v3/auth/tokens') {
-        const includeCatalog = !query.has('nocatalog');
         if (method === 'POST') {
           const token = this.issue(await body);
-          send(res, 201, { ...headers, 'X-Subject-Token': token.id, 'Content-Type': 'application/json' },
-            pyJson(this.render(token, includeCatalog)));
+          send(res, 201, { ...headers, 'X-Subject-Token': token.id, 'Content-Type': 'application/json' }, pyJson(this.render(token)));
           return;
         }
-        if (method === 'GET' || method === 'HEAD' || method === 'DELETE') {
+        if (method === 'DELETE') {
           if (!this.validate(header(req, 'x-auth-token'))) throw unauthorized();
           const subjectId = header(req, 'x-subject-token');
           if (!subjectId) throw new KeystoneError(404, 'Not Found', 'No token in the request');
-          const subject = this.validateSubject(subjectId);
-          if (method === 'DELETE') {
-            subject.revoked = true;
-            send(res, 204, headers);
-            return;
-          }
-          send(res, 200, { ...headers, 'X-Subject-Token': subject.id, 'Content-Type': 'application/json' },
-            method === 'HEAD' ? '' : pyJson(this.render(subject, includeCatalog)));
+          this.validateSubject(subjectId).revoked = true;
+          send(res, 204, headers);
           return;
         }
         throw new KeystoneError(405, 'Method Not Allowed', 'The method is not allowed for the requested URL.');
@@ -240,15 +213,6 @@ export class FakeKeystone {
     return `${this.cfg.baseUrl()}/identity`;
   }
 
-  private versionDoc(): unknown {
-    return {
-      id: 'v3.14',
-      status: 'stable',
-      updated: '2020-04-07T00:00:00Z',
-      links: [{ rel: 'self', href: `${this.identityBase()}/v3/` }],
-      'media-types': [{ base: 'application/json', type: 'application/vnd.openstack.identity-v3+json' }],
-    };
-  }
 
   private findDomain(ref: unknown): FakeDomain | undefined {
     if (!isObj(ref)) return undefined;
@@ -306,7 +270,7 @@ export class FakeKeystone {
       } else {
         throw new KeystoneError(400, 'Bad Request', 'Invalid input for field identity/password/user: id or name must be present.');
       }
-      if (!u || !u.enabled || pu.password !== u.password) throw unauthorized();
+      if (!u || pu.password !== u.password) throw unauthorized();
       setUser(u);
     }
 
@@ -350,9 +314,8 @@ export class FakeKeystone {
         throw validation('name or ID', 'application credential');
       }
       if (info.secret !== appCred.secret) throw unauthorized();
-      if (appCred.expiresAt && appCred.expiresAt.getTime() <= Date.now()) throw unauthorized();
       const u = this.users.find((x) => x.id === appCred!.userId);
-      if (!u || !u.enabled) throw unauthorized();
+      if (!u) throw unauthorized();
       setUser(u);
     }
 
@@ -387,10 +350,7 @@ export class FakeKeystone {
       return { projectId, domainId: null, roles };
     };
     if (scope === undefined) {
-      // keystone falls back to the user's default project, else issues an unscoped token.
-      if (user.defaultProjectId && (user.projectRoles.get(user.defaultProjectId) ?? []).length > 0) {
-        return projectScope(user.defaultProjectId);
-      }
+      // The fake's users have no default project, so keystone issues an unscoped token.
       return { projectId: null, domainId: null, roles: [] };
     }
     if (scope === 'unscoped') return { projectId: null, domainId: null, roles: [] };
@@ -424,7 +384,7 @@ export class FakeKeystone {
   }
 
   /** Token body shaped like the seed's (same key order). */
-  render(t: TokenRecord, includeCatalog: boolean): unknown {
+  render(t: TokenRecord): unknown {
     const user = this.users.find((u) => u.id === t.userId)!;
     const userDomain = this.domains.find((d) => d.id === user.domainId) ?? { id: user.domainId, name: user.domainId };
     const token: Record<string, unknown> = {};
@@ -441,13 +401,13 @@ export class FakeKeystone {
       token.domain = { id: d.id, name: d.name };
     }
     // Like keystone, unscoped tokens never carry a catalog.
-    if (includeCatalog && (project || t.domainId)) token.catalog = this.cfg.catalog();
+    if (project || t.domainId) token.catalog = this.cfg.catalog();
     token.user = { password_expires_at: null, domain: { id: userDomain.id, name: userDomain.name }, id: user.id, name: user.name };
     token.audit_ids = t.auditIds;
     token.issued_at = isoMicros(t.issuedAt);
     if (t.appCredentialId) {
       const ac = this.appCreds.find((a) => a.id === t.appCredentialId)!;
-      token.application_credential = { id: ac.id, name: ac.name, restricted: !ac.unrestricted };
+      token.application_credential = { id: ac.id, name: ac.name, restricted: true };
     }
     return { token };
   }

@@ -13,8 +13,8 @@ interface PropSchema {
   items?: PropSchema;
 }
 
-export const DISK_FORMATS = ['ami', 'ari', 'aki', 'vhd', 'vhdx', 'vmdk', 'raw', 'qcow2', 'vdi', 'iso', 'ploop'];
-export const CONTAINER_FORMATS = ['ami', 'ari', 'aki', 'bare', 'ovf', 'ova', 'docker', 'compressed'];
+const DISK_FORMATS = ['ami', 'ari', 'aki', 'vhd', 'vhdx', 'vmdk', 'raw', 'qcow2', 'vdi', 'iso', 'ploop'];
+const CONTAINER_FORMATS = ['ami', 'ari', 'aki', 'bare', 'ovf', 'ova', 'docker', 'compressed'];
 
 const UUID_PATTERN = '^([0-9a-fA-F]){8}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){12}$';
 const TAG_ITEM: PropSchema = { type: ['string'], maxLength: 255 };
@@ -141,9 +141,4 @@ export function validateImageSchema(body: unknown): string | null {
     }
   }
   return null;
-}
-
-/** Validation of a single tag (PUT /v2/images/{id}/tags/{tag}), as image_tags.RequestDeserializer does it. */
-export function validateTag(tag: string): string | null {
-  return validateImageSchema({ tags: [tag] });
 }

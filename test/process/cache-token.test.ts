@@ -4,7 +4,10 @@ import { after, afterEach, before, beforeEach, describe, test } from 'node:test'
 import assert from 'node:assert/strict';
 import { chmod, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { TOKEN_PATH, TempDirs, assertOk, during, glance, tokenPosts } from '../helpers/expect.js';
+import { assertOk } from '../helpers/assertions.js';
+import { TempDirs } from '../helpers/files.js';
+import { TOKEN_PATH, glance, tokenPosts } from '../helpers/requests.js';
+import { during } from '../helpers/run-against-fake.js';
 import { DEFAULT_USERS, FakeCloud, type RecordedRequest } from '../helpers/fake-cloud.js';
 import { runImg, type ImgResult } from '../helpers/run-img.js';
 

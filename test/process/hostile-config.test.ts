@@ -10,7 +10,10 @@ import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { TempDirs, during, oneLine, tokenPosts } from '../helpers/expect.js';
+import { oneLine } from '../helpers/assertions.js';
+import { TempDirs } from '../helpers/files.js';
+import { tokenPosts } from '../helpers/requests.js';
+import { during } from '../helpers/run-against-fake.js';
 import { FakeCloud } from '../helpers/fake-cloud.js';
 import { runImg, type ImgResult } from '../helpers/run-img.js';
 

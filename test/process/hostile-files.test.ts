@@ -11,7 +11,9 @@ import { chmodSync, linkSync, lstatSync, mkdirSync, readFileSync, readdirSync, s
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { IMAGE_ENDPOINT_PATH, during, imgSpawned as img, oneLine, tokenPosts, type ImgRun } from '../helpers/expect.js';
+import { oneLine } from '../helpers/assertions.js';
+import { tokenPosts } from '../helpers/requests.js';
+import { IMAGE_ENDPOINT_PATH, during, imgSpawned as img, type ImgRun } from '../helpers/run-against-fake.js';
 import { FakeCloud } from '../helpers/fake-cloud.js';
 import { IMG_BIN } from '../helpers/paths.js';
 import { runImg } from '../helpers/run-img.js';

@@ -7,7 +7,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { imgSpawned, jsonBody } from '../helpers/expect.js';
+import { jsonBody } from '../helpers/requests.js';
+import { imgSpawned } from '../helpers/run-against-fake.js';
 import { FakeCloud } from '../helpers/fake-cloud.js';
 import { IMG_BIN } from '../helpers/paths.js';
 

@@ -5,7 +5,9 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { TempDirs, assertOk, imgSpawned as img } from '../helpers/expect.js';
+import { assertOk } from '../helpers/assertions.js';
+import { TempDirs } from '../helpers/files.js';
+import { imgSpawned as img } from '../helpers/run-against-fake.js';
 import { FakeCloud } from '../helpers/fake-cloud.js';
 
 describe('smoke: each command once through bin/img', () => {

@@ -4,7 +4,10 @@ import { after, afterEach, before, beforeEach, describe, test } from 'node:test'
 import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ADMIN_PASSWORD_AUTH, TempDirs, assertOk, authBody, during, glance, oneLine, tokenPosts } from '../helpers/expect.js';
+import { assertOk, oneLine } from '../helpers/assertions.js';
+import { TempDirs } from '../helpers/files.js';
+import { ADMIN_PASSWORD_AUTH, authBody, glance, tokenPosts } from '../helpers/requests.js';
+import { during } from '../helpers/run-against-fake.js';
 import { ADMIN_APPCRED_ID, FakeCloud } from '../helpers/fake-cloud.js';
 import { runCliInProcess } from '../helpers/run-cli.js';
 

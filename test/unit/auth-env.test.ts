@@ -6,9 +6,10 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import {
-  ADMIN_PASSWORD_AUTH, REQUEST_ID, TOKEN_PATH, assertOk, authBody, during, glance, oneLine, tokenPosts, withTempDir,
-} from '../helpers/expect.js';
+import { REQUEST_ID, assertOk, oneLine } from '../helpers/assertions.js';
+import { withTempDir } from '../helpers/files.js';
+import { ADMIN_PASSWORD_AUTH, TOKEN_PATH, authBody, glance, tokenPosts } from '../helpers/requests.js';
+import { during } from '../helpers/run-against-fake.js';
 import { ADMIN_APPCRED_ID, ADMIN_PROJECT_ID, ADMIN_USER_ID, FakeCloud } from '../helpers/fake-cloud.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 import { runCliInProcess } from '../helpers/run-cli.js';

@@ -7,7 +7,10 @@ import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
-import { TempDirs, UUID, img, jsonBody, md5, sent, sha512, type ImgRun } from '../helpers/expect.js';
+import { UUID } from '../helpers/assertions.js';
+import { TempDirs } from '../helpers/files.js';
+import { jsonBody, md5, sent, sha512 } from '../helpers/requests.js';
+import { img, type ImgRun } from '../helpers/run-against-fake.js';
 import { FakeCloud, type InjectContext } from '../helpers/fake-cloud.js';
 import { SEED_FIELDS, fieldTable, propertiesCell } from '../helpers/tables.js';
 

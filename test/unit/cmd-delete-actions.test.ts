@@ -4,7 +4,9 @@
 // with their HTTP status and request id.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { REQUEST_ID, img, sent } from '../helpers/expect.js';
+import { REQUEST_ID } from '../helpers/assertions.js';
+import { sent } from '../helpers/requests.js';
+import { img } from '../helpers/run-against-fake.js';
 import { DEMO_PROJECT_ID, FakeCloud } from '../helpers/fake-cloud.js';
 
 describe('img delete', () => {

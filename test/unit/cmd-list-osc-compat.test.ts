@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { FakeCloud } from '../helpers/fake-cloud.js';
-import { img, sent } from '../helpers/expect.js';
+import { sent } from '../helpers/requests.js';
+import { img } from '../helpers/run-against-fake.js';
 import { sortImages } from '../../src/commands/list.js';
 import type { Image } from '../../src/services/glance.js';
 

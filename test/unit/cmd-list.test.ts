@@ -4,7 +4,9 @@
 // against the cliff goldens in fixtures/output).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { golden, img, sent } from '../helpers/expect.js';
+import { golden } from '../helpers/assertions.js';
+import { sent } from '../helpers/requests.js';
+import { img } from '../helpers/run-against-fake.js';
 import { DEMO_PROJECT_ID, FakeCloud, type ImageSeed } from '../helpers/fake-cloud.js';
 import { tableRows } from '../helpers/tables.js';
 

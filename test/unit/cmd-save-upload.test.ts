@@ -6,7 +6,10 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { IMAGE_ENDPOINT_PATH, TempDirs, UUID_PATTERN, img, md5, sent, sha512, type ImgRun } from '../helpers/expect.js';
+import { UUID_PATTERN } from '../helpers/assertions.js';
+import { TempDirs } from '../helpers/files.js';
+import { md5, sent, sha512 } from '../helpers/requests.js';
+import { IMAGE_ENDPOINT_PATH, img, type ImgRun } from '../helpers/run-against-fake.js';
 import { FakeCloud } from '../helpers/fake-cloud.js';
 import { fieldTable } from '../helpers/tables.js';
 

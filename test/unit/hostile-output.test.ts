@@ -13,7 +13,9 @@ import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { TempDirs, img, oneLine, type ImgRun } from '../helpers/expect.js';
+import { oneLine } from '../helpers/assertions.js';
+import { TempDirs } from '../helpers/files.js';
+import { img, type ImgRun } from '../helpers/run-against-fake.js';
 import { DEMO_PROJECT_ID, FakeCloud, type InjectHandler } from '../helpers/fake-cloud.js';
 
 const run = promisify(execFile);

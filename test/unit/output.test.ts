@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { shellQuote, visible } from '../../src/output/safe-text.js';
-import { deliberateDifferences } from '../helpers/expect.js';
+import { deliberateDifferences } from '../helpers/assertions.js';
 import { FIXTURES } from '../helpers/paths.js';
 import { ImgError, UsageError } from '../../src/errors.js';
 import { dictColumn, listColumn, type Cell } from '../../src/output/columns.js';
