@@ -27,7 +27,8 @@ export type Warn = (message: string) => void;
  * `warn` gets `warning: ignoring <file>: <why>`. Each is loaded with
  * cosmiconfig's `load()` rather than `search()`, so the order is exactly ours
  * and a meta config (a `cosmiconfig` key in package.json) cannot redirect
- * the lookup. Only YAML and JSON are parsed, never code (see safeLoaders).
+ * the lookup; search() would also open a file before it could be judged
+ * (explorer.ts says why). Only YAML and JSON are parsed, never code (see safeLoaders).
  *
  * @param skipEmpty whether an empty (or `null`) file is passed over, as
  *   cosmiconfig does by default, or wins, as openstacksdk's loader does.

@@ -921,6 +921,36 @@ describe('only files the user controls are read (issue #10)', () => {
     assert.equal(untrustedReason({ filepath: fifo, cwd }), 'not a regular file');
   });
 
+  test('in a shared cwd, a planted FIFO is never opened and a planted empty file is still named', async () => {
+    requireRoot();
+    // Pins why settings are not found with cosmiconfig's search(), which reads a place before its loader sees it (explorer.ts).
+    const { cwd, home } = sandbox({ 'home/.config/img/config.yaml': 'cloud: mine\n' });
+    fs.chmodSync(cwd, 0o1777);
+    const fifo = path.join(cwd, '.imgrc');
+    execFileSync('mkfifo', [fifo]);
+    fs.chownSync(fifo, NOBODY, NOBODY);
+    fs.writeFileSync(path.join(cwd, '.imgrc.json'), '');
+    fs.chownSync(path.join(cwd, '.imgrc.json'), NOBODY, NOBODY);
+    const { warnings, warn } = collect();
+    // Should a regression open the FIFO, give it a writer so that the test fails instead of hanging.
+    const release = setTimeout(() => {
+      try {
+        fs.closeSync(fs.openSync(fifo, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK));
+      } catch {
+        // No reader: nothing to release.
+      }
+    }, 5000);
+    try {
+      assert.equal((await loadImgSettings(cwd, home, {}, warn)).cloud, 'mine');
+    } finally {
+      clearTimeout(release);
+    }
+    assert.deepEqual(warnings, [
+      `warning: ignoring ${fifo}: not a regular file`,
+      `warning: ignoring ${path.join(cwd, '.imgrc.json')}: owned by uid ${NOBODY}`,
+    ]);
+  });
+
   test("as another user: root's clouds.yaml in cwd is skipped, but /etc/openstack as cwd is read as /etc/openstack", async () => {
     requireRoot();
     const { root, resolve } = sandbox({
