@@ -20,12 +20,23 @@ export function assertOk(r: ImgResult): void {
   assert.equal(r.stderr, '');
 }
 
+/** The stderr lines of a run, each asserted to start with `img: `, returned without that prefix. */
+export function lines(r: ImgResult): string[] {
+  const out = r.stderr.split('\n').filter(Boolean);
+  for (const l of out) assert.match(l, /^img: /, `stderr:\n${r.stderr}`);
+  return out.map((l) => l.slice('img: '.length));
+}
+
 /** Asserts stderr holds exactly one non-empty line, starting `img: `; returns it without that prefix. */
 export function oneLine(r: ImgResult): string {
-  const lines = r.stderr.split('\n').filter(Boolean);
-  assert.equal(lines.length, 1, `expected one stderr line, got:\n${r.stderr}`);
-  assert.match(lines[0]!, /^img: /);
-  return lines[0]!.slice('img: '.length);
+  const out = lines(r);
+  assert.equal(out.length, 1, `expected one stderr line, got:\n${r.stderr}`);
+  return out[0]!;
+}
+
+/** A run's exit code, stdout and stderr, for assertion messages. */
+export function describeRun(r: ImgResult): string {
+  return `exit ${r.code}\n--- stdout ---\n${r.stdout}\n--- stderr ---\n${r.stderr}`;
 }
 
 /**

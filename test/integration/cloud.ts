@@ -91,10 +91,7 @@ export function img(user: User | null, args: string[], opts: RunImgOptions = {})
   });
 }
 
-/** A one-line summary of an img run, for assertion messages. */
-export function describeRun(r: ImgResult): string {
-  return `exit ${r.code}\n--- stdout ---\n${r.stdout}\n--- stderr ---\n${r.stderr}`;
-}
+export { describeRun } from '../helpers/assertions.js';
 
 export interface OscResult {
   code: number;

@@ -13,19 +13,13 @@ import { FaultProxy, type ProxiedRequest } from '../helpers/fault-proxy.js';
 import { IMG_BIN } from '../helpers/paths.js';
 import { runImg, type ImgResult } from '../helpers/run-img.js';
 import { authenticate, openrc, uniqueName } from './cloud.js';
+import { describeRun, lines } from '../helpers/assertions.js';
 
 const PREFIX = uniqueName('img-it-faults');
 const FAST = { IMG_RETRY_BASE_MS: '1' };
 const sha512 = (b: Buffer) => createHash('sha512').update(b).digest('hex');
-const describeRun = (r: ImgResult) => `exit ${r.code}\n--- stdout ---\n${r.stdout}\n--- stderr ---\n${r.stderr}`;
 const summary = (reqs: ProxiedRequest[]) => reqs.map((q) => `${q.method} ${q.path.replace(/\?.*/, '')}${q.fault ? ` [${q.fault}]` : ''}`);
 const postedId = (p: FaultProxy) => JSON.parse(p.requests.find((q) => q.method === 'POST')!.body.toString()).id as string;
-
-function lines(r: ImgResult): string[] {
-  const out = r.stderr.split('\n').filter(Boolean);
-  for (const l of out) assert.match(l, /^img: /, `stderr:\n${r.stderr}`);
-  return out.map((l) => l.slice('img: '.length));
-}
 
 /** Direct access to the real Glance as admin (not through img, not through the proxy). */
 class Direct {

@@ -13,28 +13,14 @@ import path from 'node:path';
 import { FakeCloud, type RecordedRequest } from '../helpers/fake-cloud.js';
 import { FaultProxy, type ProxiedRequest } from '../helpers/fault-proxy.js';
 import { IMG_BIN } from '../helpers/paths.js';
-import { runImg, type ImgResult } from '../helpers/run-img.js';
+import { runImg } from '../helpers/run-img.js';
+import { describeRun, lines, oneLine } from '../helpers/assertions.js';
 
 /** Retries after ~1 ms instead of 0.5 s·2ⁿ (IMG_RETRY_BASE_MS, src/cli/run.ts). */
 const FAST = { IMG_RETRY_BASE_MS: '1' };
 const TOKEN_PATH = '/identity/v3/auth/tokens';
 const sha512 = (b: Buffer) => createHash('sha512').update(b).digest('hex');
 
-/** The stderr lines (without the trailing newline), each checked to start with `img: `. */
-function lines(r: ImgResult): string[] {
-  const out = r.stderr.split('\n').filter(Boolean);
-  for (const l of out) assert.match(l, /^img: /, `stderr:\n${r.stderr}`);
-  return out.map((l) => l.slice('img: '.length));
-}
-
-/** The one stderr line of a failed run, without `img: `. */
-function oneLine(r: ImgResult): string {
-  const out = lines(r);
-  assert.equal(out.length, 1, `expected one stderr line, got:\n${r.stderr}`);
-  return out[0]!;
-}
-
-const describeRun = (r: ImgResult) => `exit ${r.code}\n--- stdout ---\n${r.stdout}\n--- stderr ---\n${r.stderr}`;
 const tokenPosts = (reqs: RecordedRequest[]) => reqs.filter((q) => q.method === 'POST' && q.path === TOKEN_PATH);
 const named = (cloud: FakeCloud, name: string) => [...cloud.images.values()].filter((i) => i.name === name);
 const puts = (p: FaultProxy) => p.requests.filter((q) => q.method === 'PUT');

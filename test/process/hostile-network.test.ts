@@ -12,7 +12,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { extractServerMessage } from '../../src/http/errors.js';
 import { FakeCloud } from '../helpers/fake-cloud.js';
-import { runImg, type ImgResult } from '../helpers/run-img.js';
+import { runImg } from '../helpers/run-img.js';
+import { describeRun, lines, oneLine } from '../helpers/assertions.js';
 
 const FAST = { IMG_RETRY_BASE_MS: '1', IMG_NO_TOKEN_CACHE: '1' };
 const PASSWORD = 'hunter2-very-secret';
@@ -61,21 +62,6 @@ function json(res: ServerResponse, status: number, body: unknown, headers: Recor
   res.end(text);
 }
 
-/** The stderr lines, each checked to start with `img: `, without it. */
-function lines(r: ImgResult): string[] {
-  const out = r.stderr.split('\n').filter(Boolean);
-  for (const l of out) assert.match(l, /^img: /, `stderr:\n${r.stderr}`);
-  return out.map((l) => l.slice('img: '.length));
-}
-
-/** The one stderr line of a failed run, without `img: `. */
-function oneLine(r: ImgResult): string {
-  const out = lines(r);
-  assert.equal(out.length, 1, `expected one stderr line, got:\n${r.stderr}`);
-  return out[0]!;
-}
-
-const describeRun = (r: ImgResult) => `exit ${r.code}\n--- stdout ---\n${r.stdout}\n--- stderr ---\n${r.stderr}`;
 
 /** OS_* for a password login at `authUrl` (a hostile Keystone), nothing from the parent. */
 function passwordEnv(authUrl: string): Record<string, string> {

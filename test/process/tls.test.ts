@@ -15,18 +15,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { FakeCloud } from '../helpers/fake-cloud.js';
-import { runImg, type ImgResult } from '../helpers/run-img.js';
+import { runImg } from '../helpers/run-img.js';
+import { describeRun, oneLine } from '../helpers/assertions.js';
 
 const OPENSSL = '/usr/bin/openssl';
 const INSECURE_WARNING = 'warning: TLS certificate verification is disabled (--insecure / OS_INSECURE)';
-
-function oneLine(r: ImgResult): string {
-  const lines = r.stderr.split('\n').filter(Boolean);
-  assert.equal(lines.length, 1, `expected one stderr line, got:\n${r.stderr}`);
-  assert.match(lines[0]!, /^img: /);
-  return lines[0]!.slice('img: '.length);
-}
-const describeRun = (r: ImgResult) => `exit ${r.code}\n--- stdout ---\n${r.stdout}\n--- stderr ---\n${r.stderr}`;
 
 interface Seen {
   method: string;
