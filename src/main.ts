@@ -8,7 +8,7 @@
 import os from 'node:os';
 import { runCli } from './cli/run-cli.js';
 import { ExitCode, InterruptedError, messageOf } from './errors.js';
-import { visible } from './output/safe-text.js';
+import { visible } from './util/safe-text.js';
 
 const controller = new AbortController();
 let signals = 0;

@@ -1,6 +1,6 @@
 import type { Writable } from 'node:stream';
 import type { Progress } from '../commands/context.js';
-import { visible } from '../output/safe-text.js';
+import { visible } from '../util/safe-text.js';
 
 /** 1536 → "1.5 KiB". */
 function formatBytes(n: number): string {

@@ -2,7 +2,7 @@
 // every outcome into one exit code and at most a few `img: …` lines, all through the given io.
 import type { CommandUnknownOpts } from '@commander-js/extra-typings';
 import { ExitCode, ImgError, InterruptedError, messageOf } from '../errors.js';
-import { visible } from '../output/safe-text.js';
+import { visible } from '../util/safe-text.js';
 import { version } from '../version.js';
 import type { Io } from './run.js';
 import { scrubSecrets } from './scrub.js';

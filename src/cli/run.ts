@@ -5,7 +5,7 @@ import type { CloudConfig, ImgSettings } from '../config/types.js';
 import { ConfigError, UsageError } from '../errors.js';
 import { checkFormat, type ListFormat, type ShowFormat } from '../output/formats.js';
 import type { FormatOptions } from '../output/index.js';
-import { visible } from '../output/safe-text.js';
+import { visible } from '../util/safe-text.js';
 import type { OutputKind, RunOptions, RunnableCommand, Runner } from './program.js';
 import { readPasswordLine, promptPassword } from './prompt.js';
 import { scrubSecrets } from './scrub.js';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { shellQuote } from '../output/safe-text.js';
+import { shellQuote } from '../util/safe-text.js';
 
 /** Headers whose values are credentials; printed as `{SHA256}<hex>` (as keystoneauth does). */
 const TOKEN_HEADERS = new Set(['x-auth-token', 'x-subject-token', 'x-service-token', 'authorization']);

@@ -2,7 +2,7 @@
 import { Readable } from 'node:stream';
 import { curlCommand, maskTokens, redactHeaders, redactJson, redactUrl, withoutCatalog } from './redact.js';
 import { header, MAX_JSON_BODY, readLimited, type HttpResponse } from './response.js';
-import { visible } from '../output/safe-text.js';
+import { visible } from '../util/safe-text.js';
 
 /** Receives `--debug` lines (already redacted and escaped). */
 export type DebugSink = (line: string) => void;

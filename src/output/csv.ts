@@ -11,7 +11,7 @@
  */
 import { ImgError } from '../errors.js';
 import { isFormattable, type Cell } from './columns.js';
-import { visible } from './safe-text.js';
+import { visible } from '../util/safe-text.js';
 import { machineStr } from './value.js';
 
 export const QUOTE_MODES = ['all', 'minimal', 'none', 'nonnumeric'] as const;

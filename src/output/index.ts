@@ -5,7 +5,7 @@
  *
  * Two deliberate differences, for data that other tenants control: table,
  * value, csv and shell show terminal controls and format characters escaped
- * (safe-text.ts `visible`; json and yaml escape them already, exactly), and
+ * (util/safe-text.ts `visible`; json and yaml escape them already, exactly), and
  * `-f shell` single-quotes its values so that its output is safe to eval.
  *
  * What cliff does around the formatters is done here too: `-c` column

@@ -16,7 +16,7 @@
  */
 import { UsageError } from '../errors.js';
 import { type Cell } from './columns.js';
-import { shellQuote, visible } from './safe-text.js';
+import { shellQuote, visible } from '../util/safe-text.js';
 import { machineStr } from './value.js';
 
 /** What may precede a field name in a variable name: empty, or the start of a shell identifier. */

@@ -6,7 +6,7 @@
 import Table from 'cli-table3';
 import { isFormattable, type Cell } from './columns.js';
 import { pyStr } from './python.js';
-import { visible } from './safe-text.js';
+import { visible } from '../util/safe-text.js';
 import { fill } from './textwrap.js';
 import { blockWidth } from './wcwidth.js';
 

@@ -10,7 +10,7 @@
  */
 import { machineValue, type Cell } from './columns.js';
 import { pyStr } from './python.js';
-import { visible } from './safe-text.js';
+import { visible } from '../util/safe-text.js';
 
 /** `str(c.machine_readable())` for formattable cells, `str(c)` otherwise (shared by value, csv and shell). */
 export function machineStr(cell: Cell): string {

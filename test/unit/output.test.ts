@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { shellQuote, visible } from '../../src/output/safe-text.js';
+import { shellQuote, visible } from '../../src/util/safe-text.js';
 import { deliberateDifferences } from '../helpers/assertions.js';
 import { FIXTURES } from '../helpers/paths.js';
 import { ImgError, UsageError } from '../../src/errors.js';
