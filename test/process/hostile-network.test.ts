@@ -63,6 +63,21 @@ function json(res: ServerResponse, status: number, body: unknown, headers: Recor
 }
 
 
+/** Writes `chunk` to `res` until the client goes away (or 1 GiB), honouring backpressure; counts into `body`. */
+function writeForever(res: ServerResponse, chunk: Buffer, body: { sent: number; closed: boolean }): void {
+  const pump = () => {
+    while (!body.closed && body.sent < 1024 * 1024 * 1024) {
+      body.sent += chunk.length;
+      if (!res.write(chunk)) {
+        res.once('drain', pump);
+        return;
+      }
+    }
+  };
+  res.on('close', () => (body.closed = true));
+  pump();
+}
+
 /** OS_* for a password login at `authUrl` (a hostile Keystone), nothing from the parent. */
 function passwordEnv(authUrl: string): Record<string, string> {
   return {
@@ -216,55 +231,31 @@ describe('hostile network', () => {
     });
 
     test('an endless JSON body without Content-Length: img stops after 64 MiB', async () => {
-      let sent = 0;
-      let closed = false;
+      const body = { sent: 0, closed: false };
       const { env } = await glance((_req, res) => {
         res.writeHead(200, { 'content-type': 'application/json' });
         res.write('{"images": [');
-        const chunk = Buffer.alloc(1024 * 1024, 0x20);
-        const pump = () => {
-          while (!closed && sent < 1024 * 1024 * 1024) {
-            sent += chunk.length;
-            if (!res.write(chunk)) {
-              res.once('drain', pump);
-              return;
-            }
-          }
-        };
-        res.on('close', () => (closed = true));
-        pump();
+        writeForever(res, Buffer.alloc(1024 * 1024, 0x20), body);
       });
       const r = await runImg(['list'], { env, timeoutMs: 60_000 });
       assert.equal(r.code, 1, describeRun(r));
       assert.equal(oneLine(r), TOO_BIG);
-      assert.ok(closed, 'img dropped the connection');
+      assert.ok(body.closed, 'img dropped the connection');
       // 64 MiB read, plus what sat in socket buffers when img stopped.
-      assert.ok(sent < 96 * 1024 * 1024, `the server got to write ${sent} bytes`);
+      assert.ok(body.sent < 96 * 1024 * 1024, `the server got to write ${body.sent} bytes`);
     });
 
     test('an endless error body: img reads its first 64 KiB, reports the status, exit 1', async () => {
-      let sent = 0;
-      let closed = false;
+      const body = { sent: 0, closed: false };
       const { env } = await glance((_req, res) => {
         res.writeHead(500, { 'content-type': 'text/plain' });
-        const chunk = Buffer.alloc(64 * 1024, 0x61);
-        const pump = () => {
-          while (!closed && sent < 1024 * 1024 * 1024) {
-            sent += chunk.length;
-            if (!res.write(chunk)) {
-              res.once('drain', pump);
-              return;
-            }
-          }
-        };
-        res.on('close', () => (closed = true));
-        pump();
+        writeForever(res, Buffer.alloc(64 * 1024, 0x61), body);
       });
       const r = await runImg(['list'], { env, timeoutMs: 60_000 });
       assert.equal(r.code, 1, describeRun(r));
       assert.match(oneLine(r), /^GET \/v2\/images: a{299}… \(HTTP 500\)$/);
-      assert.ok(closed, 'img dropped the connection');
-      assert.ok(sent < 32 * 1024 * 1024, `the server got to write ${sent} bytes`);
+      assert.ok(body.closed, 'img dropped the connection');
+      assert.ok(body.sent < 32 * 1024 * 1024, `the server got to write ${body.sent} bytes`);
     });
 
     test('a `next` chain that comes back to a marker: exit 1 after 3 pages', async () => {
