@@ -1,7 +1,13 @@
-import { Command, Option, type CommandUnknownOpts, type OptionValues } from '@commander-js/extra-typings';
+import { Command, Option, type CommandUnknownOpts } from '@commander-js/extra-typings';
 import { OS_FLAGS, type FlagName } from '../config/flags.js';
-import { formatHelp } from '../output/formats.js';
+import {
+  collect, declared, example, listOutputOptions, showOutputOptions, visibilityOptions,
+  type AddCommand, type ListOutputOptions, type ShowOutputOptions,
+} from './option-builders.js';
 import type { CommandContext, CommandResult } from '../commands/context.js';
+
+// Re-exported: test/unit/typed-seam.test.ts checks the seam through the program's own module.
+export { declared } from './option-builders.js';
 
 /** How a command's result is printed: a list, one item, or nothing. */
 export type OutputKind = 'list' | 'show' | 'none';
@@ -28,81 +34,13 @@ export interface RunnableCommand {
  */
 export type Runner = (cmd: RunnableCommand, kind: OutputKind, action: (ctx: CommandContext) => Promise<CommandResult>) => Promise<void>;
 
-/** Options of `Wanted` (what a command takes) that commander's parsed options `Parsed` do not declare. */
-type Undeclared<Parsed, Wanted> = Exclude<keyof Wanted, keyof Parsed>;
-
-/**
- * Commander's parsed options of a command, handed over unchanged as the
- * options struct its command function takes. Compiles only when each option
- * the command reads is declared on the command here (same name, a type it
- * accepts). `Wanted` comes only from where the result goes (NoInfer), so it
- * cannot be narrowed to fit `parsed`. Why: every option is optional, so a
- * flag renamed here without its command would otherwise still compile and
- * reach the command as a silent `undefined`.
- */
-export function declared<Wanted, Parsed>(
-  parsed: Parsed & NoInfer<Wanted> & Record<Undeclared<Parsed, NoInfer<Wanted>>, { notDeclaredInProgram: true }>,
-): Wanted {
-  return parsed;
-}
-
-/** The options of a command that declares none. */
-type NoOptions = Record<never, never>;
-
-const collect = (value: string, previous: string[] = []) => [...previous, value];
-
-/** -f/-c and the other cliff output options that both kinds of output take. */
-function outputOptions<Args extends unknown[], Opts extends OptionValues, Globals extends OptionValues>(cmd: Command<Args, Opts, Globals>, kind: 'list' | 'show') {
-  return cmd
-    .option('-f, --format <format>', formatHelp(kind))
-    .option('-c, --column <column>', 'show only this column (repeatable)', collect)
-    .option('--noindent', 'json: no indentation')
-    .option('--max-width <n>', 'table: maximum display width, 0 to disable')
-    .option('--fit-width', 'table: fit the table to the terminal width')
-    .option('--print-empty', 'table: print an empty table if there is no data');
-}
-
-/** The output options of a command that prints a list. */
-function listOutputOptions<Args extends unknown[], Opts extends OptionValues, Globals extends OptionValues>(cmd: Command<Args, Opts, Globals>) {
-  return outputOptions(cmd, 'list')
-    .option('--sort-column <column>', 'sort the printed rows by this column (repeatable)', collect)
-    .addOption(new Option('--sort-ascending', 'with --sort-column: ascending (default)').conflicts('sortDescending'))
-    .option('--sort-descending', 'with --sort-column: descending')
-    .addOption(new Option('--quote <mode>', 'csv: when to quote').choices(['all', 'minimal', 'none', 'nonnumeric'] as const));
-}
-
-/** The output options of a command that prints one item. */
-function showOutputOptions<Args extends unknown[], Opts extends OptionValues, Globals extends OptionValues>(cmd: Command<Args, Opts, Globals>) {
-  return outputOptions(cmd, 'show').option('--prefix <prefix>', 'shell: add a prefix to all variable names', '');
-}
-
-type ListOutputOptions = ReturnType<ReturnType<typeof listOutputOptions<[], NoOptions, NoOptions>>['opts']>;
-type ShowOutputOptions = ReturnType<ReturnType<typeof showOutputOptions<[], NoOptions, NoOptions>>['opts']>;
-
-/** --public/--private/--community/--shared, worded for the command (`verb`). */
-function visibilityOptions<Args extends unknown[], Opts extends OptionValues, Globals extends OptionValues>(verb: string, cmd: Command<Args, Opts, Globals>) {
-  return cmd
-    .option('--public', `${verb} public images`)
-    .option('--private', `${verb} private images`)
-    .option('--community', `${verb} community images`)
-    .option('--shared', `${verb} shared images`);
-}
-
-function example<C extends CommandUnknownOpts>(cmd: C, ...lines: string[]): C {
-  cmd.addHelpText('after', `\nExample${lines.length > 1 ? 's' : ''}:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`);
-  return cmd;
-}
-
-/** Adds a subcommand to the program itself or to `img image`: either way, under img's global options. */
-type AddCommand = (name: string) => Command<[], NoOptions, GlobalOptions>;
-
 /**
  * Declares every image command with `command` (on the program itself, and on
  * `img image`). Each action hands its command's options over through
  * {@link declared}, so that they are checked against the options struct the
  * command takes.
  */
-function registerImageCommands(command: AddCommand, run: Runner): void {
+function registerImageCommands(command: AddCommand<GlobalOptions>, run: Runner): void {
   const create = showOutputOptions(visibilityOptions('make the image visible as one of the', command('create')
     .description('Create an image, uploading its data from a file or stdin')
     .argument('<name>', 'name of the new image')
@@ -243,7 +181,7 @@ function imgProgram(version: string) {
     .showHelpAfterError(false);
 }
 
-type GlobalOptions = ReturnType<ReturnType<typeof imgProgram>['opts']>;
+export type GlobalOptions = ReturnType<ReturnType<typeof imgProgram>['opts']>;
 
 /**
  * The img command line: global options (every --os-* flag of the openstack
