@@ -7,6 +7,7 @@
  */
 import { Command, Option, type CommandUnknownOpts, type OptionValues } from '@commander-js/extra-typings';
 import { formatHelp } from '../output/formats.js';
+import { DEFAULT_CONCURRENCY, MAX_CONCURRENCY } from '../commands/batch.js';
 
 /** Options of `Wanted` (what a command takes) that commander's parsed options `Parsed` do not declare. */
 type Undeclared<Parsed, Wanted> = Exclude<keyof Wanted, keyof Parsed>;
@@ -78,3 +79,8 @@ export function example<C extends CommandUnknownOpts>(cmd: C, ...lines: string[]
 /** Adds a subcommand to the program itself or to `img image`: either way, under img's global options. */
 export type AddCommand<Globals extends OptionValues> = (name: string) => Command<[], NoOptions, Globals>;
 
+
+/** --concurrency of the commands that work on several images. */
+export function concurrencyOption<Args extends unknown[], Opts extends OptionValues, Globals extends OptionValues>(cmd: Command<Args, Opts, Globals>) {
+  return cmd.option('--concurrency <n>', `how many images at once, 1 to ${MAX_CONCURRENCY} (default ${DEFAULT_CONCURRENCY}; 1 = one after the other, in order)`);
+}

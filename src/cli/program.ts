@@ -1,7 +1,7 @@
 import { Command, Option, type CommandUnknownOpts } from '@commander-js/extra-typings';
 import { OS_FLAGS, type FlagName } from '../config/flags.js';
 import {
-  collect, declared, example, listOutputOptions, showOutputOptions, visibilityOptions,
+  collect, concurrencyOption, declared, example, listOutputOptions, showOutputOptions, visibilityOptions,
   type AddCommand, type ListOutputOptions, type ShowOutputOptions,
 } from './option-builders.js';
 import type { CommandContext, CommandResult } from '../commands/context.js';
@@ -91,23 +91,23 @@ function registerImageCommands(command: AddCommand<GlobalOptions>, run: Runner):
     await run(cmd, 'show', (ctx) => showImage(ctx, ref, declared(opts)));
   });
 
-  const del = command('delete')
-    .description('Delete images (goes on past failures)')
-    .argument('<image...>', 'images to delete (names or IDs)');
-  example(del, 'img delete cirros', 'img delete old-1 old-2 old-3');
-  del.action(async (refs, _o, cmd) => {
+  const del = concurrencyOption(command('delete')
+    .description('Delete images (several at once; goes on past failures)')
+    .argument('<image...>', 'images to delete (names or IDs)'));
+  example(del, 'img delete cirros', 'img delete old-1 old-2 old-3', "img delete --concurrency 16 $(img list --tag ci -f value -c ID)");
+  del.action(async (refs, opts, cmd) => {
     const { deleteImages } = await import('../commands/delete.js');
-    await run(cmd, 'none', (ctx) => deleteImages(ctx, refs));
+    await run(cmd, 'none', (ctx) => deleteImages(ctx, refs, declared(opts)));
   });
 
   for (const action of ['deactivate', 'reactivate'] as const) {
-    const c = command(action)
+    const c = concurrencyOption(command(action)
       .description(action === 'deactivate' ? 'Deactivate images (their data cannot be downloaded)' : 'Reactivate deactivated images')
-      .argument('<image...>', 'images (names or IDs)');
+      .argument('<image...>', 'images (names or IDs)'));
     example(c, `img ${action} Ubuntu18`);
-    c.action(async (refs, _o, cmd) => {
+    c.action(async (refs, opts, cmd) => {
       const { setActivation } = await import('../commands/activation.js');
-      await run(cmd, 'none', (ctx) => setActivation(ctx, refs, action));
+      await run(cmd, 'none', (ctx) => setActivation(ctx, refs, action, declared(opts)));
     });
   }
 

@@ -1,6 +1,7 @@
-import { ApiError, ImgError, InterruptedError, messageOf } from '../errors.js';
+import { ApiError, ImgError, InterruptedError, messageOf, UsageError } from '../errors.js';
 import type { Image, ImagesApi } from '../services/glance.js';
 import type { CommandContext } from './context.js';
+import { wholeNumber } from './parse.js';
 
 /** Some of several images failed: each failure is one line, then the summary is the message (exit 1). */
 class PartialFailureError extends ImgError {
@@ -15,40 +16,80 @@ class PartialFailureError extends ImgError {
   }
 }
 
+/** How many images a bulk command works on at once when not told (`--concurrency`). */
+export const DEFAULT_CONCURRENCY = 8;
+
+/** The most `--concurrency` accepts: more would only queue behind the connection pool. */
+export const MAX_CONCURRENCY = 64;
+
 /**
- * Runs `action` on each image reference in turn, going on past failures as
- * the openstack client does. Failures are reported as
+ * `--concurrency N` as a number: a whole number from 1 to
+ * {@link MAX_CONCURRENCY}; absent means {@link DEFAULT_CONCURRENCY}.
+ * @throws UsageError (exit 2) for anything else.
+ */
+export function concurrencyOption(value: string | undefined): number {
+  if (value === undefined) return DEFAULT_CONCURRENCY;
+  const n = wholeNumber('--concurrency', value, 1);
+  if (n > MAX_CONCURRENCY) throw new UsageError(`Invalid value '${value}' for --concurrency: at most ${MAX_CONCURRENCY}`);
+  return n;
+}
+
+/**
+ * Runs `action` on each image reference, at most `concurrency` at a time
+ * (1: strictly one after the other, in argument order), going on past
+ * failures as the openstack client does. Failures are reported in argument
+ * order, whatever order they happened in, as
  * `Failed to <verb> image with name or ID 'X': <reason>` and end in
  * `Failed to <verb> N of M images.` A single failing reference rethrows its
  * own error instead, so its specific exit code (4 not found, 3 auth…) stands.
+ * Ctrl-C (the context's signal) starts no further image and ends the run
+ * with InterruptedError once the ones under way have stopped.
+ * Back-off after 429/503 is the session's, shared by all requests, so a
+ * burst of them slows the whole batch instead of failing it.
  */
 export async function forEachImage(
   ctx: CommandContext,
   refs: readonly string[],
   verb: string,
   action: (images: ImagesApi, image: Image, ref: string) => Promise<void>,
+  concurrency = 1,
 ): Promise<void> {
   const images = await ctx.images();
-  const failures: string[] = [];
+  const failures: (string | undefined)[] = new Array<string | undefined>(refs.length);
   let lastError: unknown;
-  for (const ref of refs) {
-    if (ctx.signal.aborted) throw new InterruptedError('Interrupted');
-    try {
-      const image = await images.find(ref, ctx.signal);
-      await action(images, image, ref);
-    } catch (err) {
-      if (err instanceof InterruptedError || ctx.signal.aborted) throw err;
-      lastError = err;
-      // The line already says which image and what for; from an HTTP error keep the server's part.
-      const reason = err instanceof ApiError ? err.reason : messageOf(err);
-      failures.push(`Failed to ${verb} image with name or ID '${ref}': ${reason}`);
+  let interrupted: unknown;
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < refs.length && interrupted === undefined) {
+      if (ctx.signal.aborted) {
+        interrupted = new InterruptedError('Interrupted');
+        return;
+      }
+      const i = next++;
+      const ref = refs[i] as string;
+      try {
+        const image = await images.find(ref, ctx.signal);
+        await action(images, image, ref);
+      } catch (err) {
+        if (err instanceof InterruptedError || ctx.signal.aborted) {
+          interrupted ??= err;
+          return;
+        }
+        lastError = err;
+        // The line already says which image and what for; from an HTTP error keep the server's part.
+        const reason = err instanceof ApiError ? err.reason : messageOf(err);
+        failures[i] = `Failed to ${verb} image with name or ID '${ref}': ${reason}`;
+      }
     }
-  }
-  if (failures.length === 0) return;
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, refs.length)) }, worker));
+  if (interrupted !== undefined) throw interrupted;
+  const failed = failures.filter((f): f is string => f !== undefined);
+  if (failed.length === 0) return;
   // A single image: its one specific line, with the cause's own exit code
   // (4 not found, 2 ambiguous, 3 auth…); "1 of 1 images" would add nothing.
   if (refs.length === 1) {
-    throw new PartialFailureError([], failures[0] as string, lastError instanceof ImgError ? lastError.exitCode : 1);
+    throw new PartialFailureError([], failed[0] as string, lastError instanceof ImgError ? lastError.exitCode : 1);
   }
-  throw new PartialFailureError(failures, `Failed to ${verb} ${failures.length} of ${refs.length} images.`);
+  throw new PartialFailureError(failed, `Failed to ${verb} ${failed.length} of ${refs.length} images.`);
 }

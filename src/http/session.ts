@@ -78,6 +78,13 @@ export class HttpSession {
   private readonly dispatcher: Dispatcher;
   private auth: AuthProvider | undefined;
   private readonly opts: SessionOptions;
+  /**
+   * No request of this session is sent before this time (ms since the epoch):
+   * a 429/5xx back-off holds every request, not only the one that got it, so
+   * that a bulk command's parallel requests slow down together when the
+   * server is overloaded instead of each using up its retries.
+   */
+  private holdUntil = 0;
 
   constructor(opts: SessionOptions = {}) {
     this.opts = opts;
@@ -147,6 +154,8 @@ export class HttpSession {
     let reauthenticated = false;
 
     for (let attempt = 0; ; attempt++) {
+      const held = this.holdUntil - Date.now();
+      if (held > 0) await sleep(held);
       let res: HttpResponse;
       try {
         res = await this.sendFollowingRedirects(req, method);
@@ -193,6 +202,7 @@ export class HttpSession {
       }
       if (idempotent && replayable && RETRY_STATUSES.has(res.status) && attempt < maxRetries) {
         const wait = retryAfterMs(header(res.headers, 'retry-after')) ?? backoffMs(attempt, random, this.opts.retryBaseMs);
+        this.holdUntil = Math.max(this.holdUntil, Date.now() + wait);
         await drain(res.body);
         this.debug(`Got ${res.status}: retry ${attempt + 1} of ${maxRetries} in ${(wait / 1000).toFixed(1)}s`);
         await sleep(wait);

@@ -83,3 +83,12 @@ export function visible(text: string, options: VisibleOptions = {}): string {
 export function shellQuote(text: string): string {
   return `'${text.replace(/'/g, "'\\''")}'`;
 }
+
+/**
+ * `text` as one shell word for a command line a person reads: as it is when
+ * made only of characters no shell treats specially (letters, digits and
+ * `_@%+=:,./-`), else {@link shellQuote}d.
+ */
+export function shellWord(text: string): string {
+  return /^[\w@%+=:,./-]+$/.test(text) ? text : shellQuote(text);
+}
