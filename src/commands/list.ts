@@ -1,6 +1,7 @@
 import { UsageError } from '../errors.js';
 import { attributeOf, type Image, type ImageListQuery } from '../services/glance.js';
 import { pyStr } from '../output/python.js';
+import type { Cell } from '../output/columns.js';
 import type { CommandContext, CommandResult } from './context.js';
 import { LIST_COLUMNS, LONG_LIST_COLUMNS, imageRow } from './image-view.js';
 import { keyValues, oneOf, visibilityFlag, wholeNumber } from './parse.js';
@@ -61,26 +62,37 @@ function parseSort(spec: string): SortKey[] {
  * text), stable, applying the last key first.
  */
 export function sortImages(images: Image[], keys: SortKey[]): Image[] {
-  let out = [...images];
-  for (const { key, desc } of [...keys].reverse()) {
-    const text = (img: Image) => pyStr(attributeOf(img, key));
+  return sortEntries(images.map((img) => ({ texts: sortTexts(img, keys), item: img })), keys);
+}
+
+/** The str() of each sort key's value in `img`, in the order of `keys`. */
+function sortTexts(img: Image, keys: SortKey[]): string[] {
+  return keys.map(({ key }) => pyStr(attributeOf(img, key)));
+}
+
+/** {@link sortImages} over entries whose key texts were taken already. */
+function sortEntries<T>(entries: { texts: string[]; item: T }[], keys: SortKey[]): T[] {
+  let out = entries;
+  for (let k = keys.length - 1; k >= 0; k--) {
+    const dir = keys[k]!.desc ? -1 : 1;
     out = out
-      .map((img, i) => ({ img, i, k: text(img) }))
-      .sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0) * (desc ? -1 : 1) || a.i - b.i)
-      .map((e) => e.img);
+      .map((e, i) => ({ e, i, t: e.texts[k]! }))
+      .sort((a, b) => (a.t < b.t ? -1 : a.t > b.t ? 1 : 0) * dir || a.i - b.i)
+      .map((x) => x.e);
   }
-  return out;
+  return out.map((e) => e.item);
 }
 
 /**
  * `img list`: GET /v2/images with the filters, every page (or one page with
  * --limit), then --property filtering and --sort (default name:asc) done
  * locally, exactly as the openstack client does, so the rows come out in the
- * same order.
+ * same order. Each page is reduced to its rows and sort keys as it arrives:
+ * memory grows with the rows printed, not with Glance's whole image records.
  */
 export async function listImages(ctx: CommandContext, opts: ListOptions): Promise<CommandResult> {
   const sortKeys = parseSort(opts.sort ?? 'name:asc');
-  const properties = keyValues('--property', opts.property);
+  const properties = Object.entries(keyValues('--property', opts.property));
   const query: ImageListQuery = {};
   const visibility = visibilityFlag(opts);
   if (visibility) query.visibility = visibility;
@@ -98,14 +110,18 @@ export async function listImages(ctx: CommandContext, opts: ListOptions): Promis
 
   const images = await ctx.images();
   if (opts.marker !== undefined) query.marker = (await images.find(opts.marker, ctx.signal)).id;
-  let found = await images.list(query, ctx.signal);
-  for (const [key, value] of Object.entries(properties)) {
-    found = found.filter((img) => attributeOf(img, key) === value);
+  const long = opts.long ?? false;
+  const entries: { texts: string[]; item: Cell[] }[] = [];
+  for await (const page of images.pages(query, ctx.signal)) {
+    for (const img of page) {
+      if (properties.every(([key, value]) => attributeOf(img, key) === value)) {
+        entries.push({ texts: sortTexts(img, sortKeys), item: imageRow(img, long) });
+      }
+    }
   }
-  found = sortImages(found, sortKeys);
   return {
     kind: 'list',
-    columns: opts.long ? LONG_LIST_COLUMNS : LIST_COLUMNS,
-    rows: found.map((img) => imageRow(img, opts.long ?? false)),
+    columns: long ? LONG_LIST_COLUMNS : LIST_COLUMNS,
+    rows: sortEntries(entries, sortKeys),
   };
 }

@@ -133,6 +133,19 @@ export class ImagesApi {
    * images) unless `limit` is set. Images come in the server's order.
    */
   async list(query: ImageListQuery = {}, signal?: AbortSignal): Promise<Image[]> {
+    const images: Image[] = [];
+    for await (const page of this.pages(query, signal)) images.push(...page);
+    return images;
+  }
+
+  /**
+   * The pages of GET /v2/images, one at a time as they arrive, so that a
+   * caller can reduce each to what it keeps before the next is fetched (a
+   * listing of 50,000 images then never holds 50,000 parsed images). Follows
+   * `next` unless `limit` is set; stops with an ImgError on a `next` link
+   * that leads back to a marker already asked for, or past MAX_PAGES pages.
+   */
+  async *pages(query: ImageListQuery = {}, signal?: AbortSignal): AsyncGenerator<Image[]> {
     const params = new URLSearchParams();
     for (const key of ['name', 'status', 'visibility', 'member_status', 'owner'] as const) {
       const v = query[key];
@@ -143,7 +156,7 @@ export class ImagesApi {
     // Without a user limit, ask for Glance's largest page (api_limit_max,
     // 1,000 by default) instead of its default 25: 40× fewer round trips.
     params.append('limit', String(query.limit ?? PAGE_SIZE));
-    const images: Image[] = [];
+    let count = 0;
     let marker = query.marker;
     // Markers already asked for: a `next` that leads back to one of them is a loop.
     const seen = new Set<string>(marker === undefined ? [] : [marker]);
@@ -158,18 +171,18 @@ export class ImagesApi {
         url: `${this.url('images')}${qs ? `?${qs}` : ''}`,
         signal,
       }));
-      images.push(...page.images);
+      count += page.images.length;
+      yield page.images;
       if (query.limit !== undefined || !page.next || page.images.length === 0) break;
       marker = new URL(page.next, this.root).searchParams.get('marker') ?? undefined;
       if (marker === undefined || seen.has(marker)) {
         throw new ImgError(`Glance returned a 'next' link without a new marker (${page.next}); stopping`);
       }
       if (pages >= MAX_PAGES) {
-        throw new ImgError(`Glance's image list goes on past ${MAX_PAGES} pages (${images.length} images); stopping`);
+        throw new ImgError(`Glance's image list goes on past ${MAX_PAGES} pages (${count} images); stopping`);
       }
       seen.add(marker);
     }
-    return images;
   }
 
   /** GET /v2/images/{id}; a missing image throws {@link NotFoundError} (exit 4). */
