@@ -3,6 +3,7 @@ import { attributeOf, type Image, type ImageListQuery } from '../services/glance
 import { pyStr } from '../output/python.js';
 import type { CommandContext, CommandResult } from './context.js';
 import { LIST_COLUMNS, LONG_LIST_COLUMNS, imageRow } from './image-view.js';
+import { globToRegExp, isGlob } from './name-glob.js';
 import { keyValues, oneOf, visibilityFlag, wholeNumber } from './parse.js';
 
 interface ListOptions {
@@ -85,7 +86,9 @@ export async function listImages(ctx: CommandContext, opts: ListOptions): Promis
   const visibility = visibilityFlag(opts);
   if (visibility) query.visibility = visibility;
   // Empty filters are no filters, as in the openstack client (`--name ''` lists everything).
-  if (opts.name) query.name = opts.name;
+  // A shell pattern is matched here, after the server's filters: Glance only knows exact names.
+  const pattern = opts.name && isGlob(opts.name) ? globToRegExp(opts.name) : undefined;
+  if (opts.name && !pattern) query.name = opts.name;
   if (opts.status) query.status = opts.status;
   if (opts.memberStatus) query.member_status = oneOf('--member-status', opts.memberStatus, MEMBER_STATUSES);
   if (opts.tag?.length) query.tag = opts.tag;
@@ -99,6 +102,7 @@ export async function listImages(ctx: CommandContext, opts: ListOptions): Promis
   const images = await ctx.images();
   if (opts.marker !== undefined) query.marker = (await images.find(opts.marker, ctx.signal)).id;
   let found = await images.list(query, ctx.signal);
+  if (pattern) found = found.filter((img) => typeof img.name === 'string' && pattern.test(img.name));
   for (const [key, value] of Object.entries(properties)) {
     found = found.filter((img) => attributeOf(img, key) === value);
   }
