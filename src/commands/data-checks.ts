@@ -49,7 +49,8 @@ export async function diskFormatFor(
   const found = await safeInspection(source, formatCheck);
   const size = found.virtualSize === undefined ? '' : `, virtual size ${found.virtualSize} bytes`;
   if (given.format === undefined) {
-    ctx.warn(`detected disk format ${found.format}${size} (use --disk-format to override)`);
+    // Raw is what bytes of no known format are, and was the default before: nothing to say.
+    if (found.format !== 'raw') ctx.warn(`detected disk format ${found.format}${size} (use --disk-format to override)`);
     return found.format;
   }
   const agrees = given.format === found.format || (found.format === 'raw' && HEADERLESS.has(given.format));

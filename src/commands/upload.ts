@@ -21,7 +21,7 @@ interface UploadOptions extends DataCheckOptions {
  */
 export async function uploadImage(ctx: CommandContext, ref: string, opts: UploadOptions): Promise<CommandResult> {
   const source = await uploadSource(ctx, opts.file);
-  if (!source) throw new UsageError('img upload needs --file PATH (or --file - for stdin, or stdin redirected from a file)');
+  if (!source) throw new UsageError('img upload needs --file PATH (or --file - for stdin)');
   try {
     return await uploadInto(ctx, ref, source, opts);
   } finally {
