@@ -102,8 +102,8 @@ async function vmdkSparse(win: ByteWindow, head: Buffer): Promise<Inspection> {
     return { format: 'vmdk', virtualSize };
   }
   const text = (await win.read(descOffset, descSize)).toString('latin1').replace(/\0+$/, '');
-  const checked = vmdkDescriptor(text);
-  return { format: 'vmdk', virtualSize, unsafe: checked.unsafe };
+  const { unsafe } = vmdkDescriptor(text);
+  return unsafe ? { format: 'vmdk', virtualSize, unsafe } : { format: 'vmdk', virtualSize };
 }
 
 /**
@@ -123,7 +123,7 @@ function vmdkDescriptor(text: string): Inspection {
   } else if ((extents[0] ?? '').includes('/')) {
     unsafe = 'the vmdk extent names a path (it would read another file on the host)';
   }
-  return { format: 'vmdk', unsafe };
+  return unsafe ? { format: 'vmdk', unsafe } : { format: 'vmdk' };
 }
 
 function vhdSize(footer: Buffer): number | undefined {
