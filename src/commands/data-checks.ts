@@ -79,14 +79,24 @@ export async function safeInspection(source: UploadSource, formatCheck: boolean)
  * credentials). Undefined when neither is given. Both at once is a usage error.
  */
 export async function vendorChecksum(ctx: CommandContext, opts: DataCheckOptions, name: () => string): Promise<VendorChecksum | undefined> {
-  if (opts.checksum !== undefined && opts.checksumFile !== undefined) {
-    throw new UsageError('Options --checksum and --checksum-file cannot be used together');
-  }
-  if (opts.checksum !== undefined) return parseChecksum(opts.checksum);
+  const given = checkChecksumOptions(opts);
+  if (given) return given;
   if (opts.checksumFile === undefined) return undefined;
   const spec = opts.checksumFile;
   const text = isUrl(spec) ? await ctx.fetchText(spec, MAX_CHECKSUM_FILE) : await readChecksumFile(spec);
   return pickChecksum(text, name(), `--checksum-file ${spec}`);
+}
+
+/**
+ * The checks of the checksum options that need no file or request (run them
+ * before the first request): not both at once, and a well-formed --checksum,
+ * which is returned.
+ */
+export function checkChecksumOptions(opts: DataCheckOptions): VendorChecksum | undefined {
+  if (opts.checksum !== undefined && opts.checksumFile !== undefined) {
+    throw new UsageError('Options --checksum and --checksum-file cannot be used together');
+  }
+  return opts.checksum === undefined ? undefined : parseChecksum(opts.checksum);
 }
 
 /** The name a checksum file lists the data under: the file's base name, else (stdin) `fallback`. */

@@ -3,9 +3,8 @@ import { checkDestination } from '../services/transfer/destination.js';
 import { downloadToFile, streamAndVerify } from '../services/transfer/download.js';
 import { checkResumable } from '../services/transfer/partial-file.js';
 import { expectedData } from '../services/transfer/verify.js';
-import { parseChecksum } from '../services/vendor-checksum.js';
 import { NONE, type CommandContext, type CommandResult } from './context.js';
-import { checksumName, vendorChecksum, type DataCheckOptions } from './data-checks.js';
+import { checkChecksumOptions, checksumName, vendorChecksum, type DataCheckOptions } from './data-checks.js';
 
 export interface SaveOptions {
   file?: string;
@@ -31,7 +30,7 @@ export async function saveImage(ctx: CommandContext, ref: string, opts: SaveOpti
   // Every check of the destination runs now, before the first request, not after the whole download.
   const dest = toStdout ? undefined : await checkDestination(opts.file as string);
   // A malformed --checksum costs no request either.
-  if (opts.checksum !== undefined) parseChecksum(opts.checksum);
+  checkChecksumOptions(opts);
   if (dest && opts.resume) await checkResumable(dest);
   const images = await ctx.images();
   const image = await images.find(ref, ctx.signal);

@@ -3,7 +3,7 @@ import type { UploadSource } from '../services/transfer/upload-source.js';
 import { verifyUpload } from '../services/transfer/verify.js';
 import type { CommandContext, CommandResult } from './context.js';
 import { uploadSource } from './create.js';
-import { checksumName, checkVendor, diskFormatFor, safeInspection, vendorChecksum, type DataCheckOptions } from './data-checks.js';
+import { checkChecksumOptions, checksumName, checkVendor, diskFormatFor, safeInspection, vendorChecksum, type DataCheckOptions } from './data-checks.js';
 import { imageShow } from './image-view.js';
 
 interface UploadOptions extends DataCheckOptions {
@@ -20,6 +20,7 @@ interface UploadOptions extends DataCheckOptions {
  * not create it, so it does not delete it, and the error says so.
  */
 export async function uploadImage(ctx: CommandContext, ref: string, opts: UploadOptions): Promise<CommandResult> {
+  checkChecksumOptions(opts);
   const source = await uploadSource(ctx, opts.file);
   if (!source) throw new UsageError('img upload needs --file PATH (or --file - for stdin)');
   try {
