@@ -151,12 +151,13 @@ export function makeRunner(io: Io): Runner {
       get stdinIsTTY() {
         return io.stdin.isTTY === true;
       },
+      // After --password-stdin read the password from it, stdin holds no image data.
       takeStdinFile: () => {
         stdinUsed = true;
-        return io.stdinFile;
+        return o.passwordStdin ? undefined : io.stdinFile;
       },
       get stdinIsFile() {
-        return io.stdinFile !== undefined;
+        return !o.passwordStdin && io.stdinFile !== undefined;
       },
       fetchText: (url, limit) => client.fetchText(url, limit, io.signal),
       stdout: io.stdout,

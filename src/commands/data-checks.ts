@@ -83,6 +83,10 @@ export async function vendorChecksum(ctx: CommandContext, opts: DataCheckOptions
   if (given) return given;
   if (opts.checksumFile === undefined) return undefined;
   const spec = opts.checksumFile;
+  if (isUrl(spec) && /^[a-z]+:\/\/[^/?#]*@/i.test(spec)) {
+    // Said without the URL: its user part may hold a password.
+    throw new UsageError('--checksum-file: a URL with a user or password is refused (img sends no credentials for a checksum list)');
+  }
   const text = isUrl(spec) ? await ctx.fetchText(spec, MAX_CHECKSUM_FILE) : await readChecksumFile(spec);
   return pickChecksum(text, name(), `--checksum-file ${spec}`);
 }

@@ -303,3 +303,20 @@ describe('img list --name globs, and the set shortcuts', () => {
     assert.match(fieldTable(f.stdout).get('properties') ?? '', /architecture='aarch64'.*os_distro='cirros'/);
   });
 });
+
+describe('--help of the commands with new options', () => {
+  for (const [args, wanted] of [
+    [['create', '--help'], ['--checksum <algo:hex>', '--checksum-file <path|url>', '--no-format-check', '--os-distro <distro>', '--instance-id <id>', 'img create cirros < cirros-0.6.2-x86_64-disk.img']],
+    [['image', 'upload', '--help'], ['--checksum <algo:hex>', '--checksum-file <path|url>', '--no-format-check', '--checksum sha256:<hex>']],
+    [['save', '--help'], ['--checksum <algo:hex>', '--checksum-file <path|url>', '--checksum-file SHA256SUMS']],
+    [['image', 'set', '--help'], ['--architecture <arch>', '--os-version <version>', '--kernel-id <id>', '--ramdisk-id <id>', '--os-distro ubuntu --os-version 18.04']],
+    [['list', '--help'], ["'[*]' is a literal *", "img list --name 'ubuntu-22.04-*'"]],
+  ] as const) {
+    test(`img ${args.join(' ')}`, async () => {
+      const { runCliInProcess } = await import('../helpers/run-cli.js');
+      const r = await runCliInProcess([...args]);
+      assert.equal(r.code, 0);
+      for (const w of wanted) assert.ok(r.stdout.replace(/\s+/g, ' ').includes(w), `${w} in:\n${r.stdout}`);
+    });
+  }
+});
