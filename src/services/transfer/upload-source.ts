@@ -24,6 +24,8 @@ export class UploadSource implements BodySource {
   private meter: Meter | undefined;
   /** A further digest to compute in the same pass (a vendor's published checksum), besides md5 and sha512. */
   private extra: string | undefined;
+  /** Its name as asked (md5 and sha512 are computed anyway, so `extra` is then unset). */
+  private extraName: string | undefined;
   private constructor(
     private readonly opener: () => Readable,
     readonly length: number | undefined,
@@ -39,7 +41,6 @@ export class UploadSource implements BodySource {
     this.extra = algorithm === 'md5' || algorithm === 'sha512' ? undefined : algorithm;
     this.extraName = algorithm;
   }
-  private extraName: string | undefined;
 
   /** Receives the running byte count while the source is read. */
   onProgress: ProgressFn | undefined;
