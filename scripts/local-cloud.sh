@@ -49,7 +49,7 @@ PY=/usr/bin/python3
 UWSGI=/usr/bin/uwsgi
 KS_MANAGE=/usr/bin/keystone-manage
 PACKAGES=(python3-keystone python3-glance python3-openstackclient python3-keystonemiddleware
-          python3-keystoneclient postgresql python3-psycopg2 uwsgi-core uwsgi-plugin-python3 curl)
+          python3-keystoneclient postgresql python3-psycopg2 uwsgi-core uwsgi-plugin-python3 curl qemu-utils)
 
 # Keep the caller's Python and OpenStack settings away from the services and
 # from our own API calls (a sourced openrc of another cloud would otherwise leak in).

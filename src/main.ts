@@ -5,6 +5,7 @@
  * the code it returns once stdout has drained, reporting a stdout closed by
  * its reader.
  */
+import { fstatSync } from 'node:fs';
 import os from 'node:os';
 import { runCli } from './cli/run-cli.js';
 import { ExitCode, InterruptedError, messageOf } from './errors.js';
@@ -49,10 +50,28 @@ function exitCodeAfter(code: number): number {
 // A stderr that is gone (the terminal closed after SIGHUP, a closed pipe) must not stop the clean-up.
 process.stderr.on('error', () => undefined);
 
+/** Stdin when it is a regular file (`img create NAME < disk.img`): fstat of descriptor 0, once. */
+let stdinFile: { fd: number; dev: number; ino: number } | undefined | null = null;
+function regularFileOnStdin() {
+  if (stdinFile === null) {
+    try {
+      const st = fstatSync(0);
+      stdinFile = st.isFile() ? { fd: 0, dev: st.dev, ino: st.ino } : undefined;
+    } catch {
+      // Stdin closed (`<&-`, cron): no data there.
+      stdinFile = undefined;
+    }
+  }
+  return stdinFile;
+}
+
 const io = {
   // Only when read: creating process.stdin is a cost most commands never need to pay.
   get stdin() {
     return process.stdin;
+  },
+  get stdinFile() {
+    return regularFileOnStdin();
   },
   stdout: process.stdout,
   stderr: process.stderr,

@@ -5,6 +5,7 @@ import {
   type AddCommand, type ListOutputOptions, type ShowOutputOptions,
 } from './option-builders.js';
 import type { CommandContext, CommandResult } from '../commands/context.js';
+import { checksumOptions, dataCheckOptions, shortcutOptions } from './program-rails.js';
 
 // Re-exported: test/unit/typed-seam.test.ts checks the seam through the program's own module.
 export { declared } from './option-builders.js';
@@ -41,11 +42,11 @@ export type Runner = (cmd: RunnableCommand, kind: OutputKind, action: (ctx: Comm
  * command takes.
  */
 function registerImageCommands(command: AddCommand<GlobalOptions>, run: Runner): void {
-  const create = showOutputOptions(visibilityOptions('make the image visible as one of the', command('create')
+  const create = shortcutOptions(dataCheckOptions(showOutputOptions(visibilityOptions('make the image visible as one of the', command('create')
     .description('Create an image, uploading its data from a file or stdin')
     .argument('<name>', 'name of the new image')
-    .option('--file <path>', "upload image data from this file ('-' reads stdin)")
-    .option('--disk-format <format>', 'ami, ari, aki, vhd, vhdx, vmdk, raw, qcow2, vdi, iso, ploop (default: raw)')
+    .option('--file <path>', "upload image data from this file ('-' reads stdin; a file redirected to stdin is read without it)")
+    .option('--disk-format <format>', 'ami, ari, aki, vhd, vhdx, vmdk, raw, qcow2, vdi, iso, ploop (default: read from the data, else raw)')
     .option('--container-format <format>', 'ami, ari, aki, bare, ovf, ova, docker, compressed (default: bare)')
     .option('--min-disk <gb>', 'minimum disk size needed to boot the image, in GB')
     .option('--min-ram <mb>', 'minimum RAM needed to boot the image, in MB')
@@ -55,8 +56,10 @@ function registerImageCommands(command: AddCommand<GlobalOptions>, run: Runner):
     .option('--protected', 'prevent the image from being deleted')
     .option('--unprotected', 'allow the image to be deleted (default)')
     .option('--hidden', 'hide the image from default image lists (os_hidden)')
-    .option('--keep-partial', 'keep the image if the upload fails (default: delete it)')));
-  example(create, 'img create Ubuntu18 --file bionic-server-cloudimg-amd64.img --disk-format qcow2 --container-format bare --public');
+    .option('--keep-partial', 'keep the image if the upload fails (default: delete it)')))));
+  example(create, 'img create Ubuntu18 --file bionic-server-cloudimg-amd64.img --disk-format qcow2 --container-format bare --public',
+    'img create jammy --file jammy.img --checksum-file https://cloud-images.ubuntu.com/jammy/current/SHA256SUMS --os-distro ubuntu',
+    'img create cirros < cirros-0.6.2-x86_64-disk.img');
   create.action(async (name, opts, cmd) => {
     const { createImage } = await import('../commands/create.js');
     await run(cmd, 'show', (ctx) => createImage(ctx, name, declared(opts)));
@@ -64,7 +67,7 @@ function registerImageCommands(command: AddCommand<GlobalOptions>, run: Runner):
 
   const list = listOutputOptions(visibilityOptions('list only', command('list')
     .description('List images (every page), sorted by name')
-    .option('--name <name>', 'only images with this name')
+    .option('--name <name>', "only images with this name, or matching this shell pattern ('ubuntu-22.04-*'; '[*]' is a literal *)")
     .option('--status <status>', 'only images with this status (queued, active, deactivated, …)')
     .option('--tag <tag>', 'only images with this tag (repeatable: all must match)', collect)
     .option('--property <key=value>', 'only images with this property value (repeatable)', collect)
@@ -75,7 +78,7 @@ function registerImageCommands(command: AddCommand<GlobalOptions>, run: Runner):
     .option('--limit <n>', 'at most this many images (one page)')
     .option('--marker <image>', 'start after this image (name or ID)')
   ).option('--all', 'list all images (any visibility)'));
-  example(list, 'img list', 'img list --long --public -f json', 'img list --status active -c ID -f value');
+  example(list, 'img list', 'img list --long --public -f json', 'img list --status active -c ID -f value', "img list --name 'ubuntu-22.04-*'");
   list.action(async (opts, cmd) => {
     const { listImages } = await import('../commands/list.js');
     await run(cmd, 'list', (ctx) => listImages(ctx, declared(opts)));
@@ -111,7 +114,7 @@ function registerImageCommands(command: AddCommand<GlobalOptions>, run: Runner):
     });
   }
 
-  const set = showOutputOptions(visibilityOptions('make the image visible as one of the', command('set')
+  const set = shortcutOptions(showOutputOptions(visibilityOptions('make the image visible as one of the', command('set')
     .description('Change image attributes, properties, tags, visibility or protection')
     .argument('<image>', 'image to change (name or ID)')
     .option('--name <name>', 'new name')
@@ -126,8 +129,9 @@ function registerImageCommands(command: AddCommand<GlobalOptions>, run: Runner):
     .option('--hidden', 'hide the image from default lists')
     .option('--unhidden', 'show the image in default lists')
     .option('--deactivate', 'deactivate the image')
-    .option('--activate', 'reactivate the image')));
-  example(set, 'img set Ubuntu18 --property os_distro=ubuntu --tag lts', 'img set --unprotected Ubuntu18');
+    .option('--activate', 'reactivate the image'))));
+  example(set, 'img set Ubuntu18 --property os_distro=ubuntu --tag lts', 'img set --unprotected Ubuntu18',
+    'img set Ubuntu18 --os-distro ubuntu --os-version 18.04 --architecture x86_64');
   set.action(async (ref, opts, cmd) => {
     const { setImage } = await import('../commands/set.js');
     await run(cmd, 'show', (ctx) => setImage(ctx, ref, declared(opts)));
@@ -144,23 +148,24 @@ function registerImageCommands(command: AddCommand<GlobalOptions>, run: Runner):
     await run(cmd, 'show', (ctx) => unsetImage(ctx, ref, declared(opts)));
   });
 
-  const save = command('save')
+  const save = checksumOptions(command('save')
     .description('Download image data, verified against its os_hash_value')
     .argument('<image>', 'image to download (name or ID)')
     .option('--file <path>', 'write to this file (default: stdout, never a terminal)')
     .option('--resume', 'continue an interrupted download (<file>.partial)')
-    .option('--allow-md5-fallback', 'verify with the md5 checksum when the hash algorithm is unsupported');
-  example(save, 'img save Ubuntu18 --file ubuntu18.qcow2', 'img save Ubuntu18 | qemu-img info /dev/stdin');
+    .option('--allow-md5-fallback', 'verify with the md5 checksum when the hash algorithm is unsupported'));
+  example(save, 'img save Ubuntu18 --file ubuntu18.qcow2', 'img save Ubuntu18 | qemu-img info /dev/stdin',
+    'img save jammy --file jammy.img --checksum-file SHA256SUMS');
   save.action(async (ref, opts, cmd) => {
     const { saveImage } = await import('../commands/save.js');
     await run(cmd, 'none', (ctx) => saveImage(ctx, ref, declared(opts)));
   });
 
-  const upload = showOutputOptions(command('upload')
+  const upload = dataCheckOptions(showOutputOptions(command('upload')
     .description('Upload data into a queued image')
     .argument('<image>', 'queued image (name or ID)')
-    .option('--file <path>', "data to upload ('-' reads stdin)"));
-  example(upload, 'img upload my-queued-image --file disk.raw');
+    .option('--file <path>', "data to upload ('-' reads stdin; a file redirected to stdin is read without it)")));
+  example(upload, 'img upload my-queued-image --file disk.raw', 'img upload my-queued-image --file disk.qcow2 --checksum sha256:<hex>');
   upload.action(async (ref, opts, cmd) => {
     const { uploadImage } = await import('../commands/upload.js');
     await run(cmd, 'show', (ctx) => uploadImage(ctx, ref, declared(opts)));

@@ -92,6 +92,9 @@ export async function runCli(argv: readonly string[], io: CliIo, signal: AbortSi
       get stdin() {
         return io.stdin;
       },
+      get stdinFile() {
+        return io.stdinFile;
+      },
       stdout: io.stdout,
       stderr: io.stderr,
       env: io.env,

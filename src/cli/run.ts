@@ -1,5 +1,5 @@
 import type { Readable, Writable } from 'node:stream';
-import type { CommandContext, CommandResult, Progress } from '../commands/context.js';
+import type { CommandContext, CommandResult, Progress, StdinFile } from '../commands/context.js';
 import { needsPassword, resolveCloudConfig, validateForAuth, loadImgSettings } from '../config/index.js';
 import type { CloudConfig, ImgSettings } from '../config/types.js';
 import { ConfigError, UsageError } from '../errors.js';
@@ -13,6 +13,8 @@ import { scrubSecrets } from './scrub.js';
 /** The process's streams and environment, injectable for tests. */
 export interface Io {
   stdin: Readable & { isTTY?: boolean };
+  /** Stdin when it is a regular file (a `< file` redirect), as the process shell found it; else undefined. */
+  stdinFile?: StdinFile;
   stdout: Writable & { isTTY?: boolean; columns?: number };
   stderr: Writable & { isTTY?: boolean; columns?: number };
   env: Record<string, string | undefined>;
@@ -135,17 +137,29 @@ export function makeRunner(io: Io): Runner {
       warn('warning: TLS certificate verification is disabled (--insecure / OS_INSECURE)');
     }
     const showProgress = o.progress ?? (settings.progress !== false && io.stderr.isTTY === true);
+    // A file redirected to stdin that the command never reads is said once, after the command.
+    let stdinUsed = Boolean(o.passwordStdin);
     const ctx: CommandContext = {
       images: () => client.images(),
       keystone: () => client.keystone(),
       signal: io.signal,
       // Getters: creating process.stdin costs ~10 ms, and most commands never read it.
       get stdin() {
+        stdinUsed = true;
         return io.stdin;
       },
       get stdinIsTTY() {
         return io.stdin.isTTY === true;
       },
+      // After --password-stdin read the password from it, stdin holds no image data.
+      takeStdinFile: () => {
+        stdinUsed = true;
+        return o.passwordStdin ? undefined : io.stdinFile;
+      },
+      get stdinIsFile() {
+        return !o.passwordStdin && io.stdinFile !== undefined;
+      },
+      fetchText: (url, limit) => client.fetchText(url, limit, io.signal),
       stdout: io.stdout,
       stdoutIsTTY: io.stdout.isTTY === true,
       progress: async (label, total): Promise<Progress | undefined> => {
@@ -158,7 +172,9 @@ export function makeRunner(io: Io): Runner {
     // Load the formatters while the command waits for the network, not after.
     const formatters = fmt ? import('../output/index.js') : undefined;
     try {
-      const result = await action(ctx);
+      const result = await action(ctx).finally(() => {
+        if (io.stdinFile && !stdinUsed) warn('warning: stdin is a redirected file that this command did not read (ignored)');
+      });
       if (result.kind === 'none' || !fmt || !formatters) return;
       const output = await formatters;
       const text =

@@ -18,12 +18,29 @@ export interface CommandContext {
   signal: AbortSignal;
   stdin: Readable;
   stdinIsTTY: boolean;
+  /**
+   * Stdin when it is a regular file (`img create NAME < disk.img`): its
+   * descriptor and identity, else undefined. Taking it marks it used (the
+   * runner warns about a redirected file no one used).
+   */
+  takeStdinFile(): StdinFile | undefined;
+  /** Whether stdin is a regular file (without taking it). */
+  stdinIsFile: boolean;
+  /** A small text document from an http(s) URL, with the cloud's TLS settings and no credentials. */
+  fetchText(url: string, limit: number): Promise<string>;
   stdout: Writable;
   stdoutIsTTY: boolean;
   /** A progress callback for a transfer of `total` bytes, or undefined when progress is off. */
   progress(label: string, total: number | undefined): Promise<Progress | undefined>;
   /** One warning line for stderr. */
   warn(message: string): void;
+}
+
+/** Stdin as a regular file: its descriptor number and what fstat said of it. */
+export interface StdinFile {
+  fd: number;
+  dev: number;
+  ino: number;
 }
 
 export interface Progress {

@@ -1,17 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
-import { ConflictError, ConnectionError, ImgError, InterruptedError, messageOf, NotFoundError } from '../errors.js';
+import { ConflictError, ConnectionError, ImgError, InputFileError, InterruptedError, messageOf, NotFoundError, UsageError } from '../errors.js';
 import { createAnswerLost, isCreateFailure, type Image, type ImagesApi } from '../services/glance.js';
 import { UploadSource } from '../services/transfer/upload-source.js';
 import { verifyUpload } from '../services/transfer/verify.js';
+import type { VendorChecksum } from '../services/vendor-checksum.js';
 import type { CommandContext, CommandResult } from './context.js';
+import { checksumName, checkVendor, diskFormatFor, vendorChecksum, type DataCheckOptions } from './data-checks.js';
 import { imageShow } from './image-view.js';
+import { shortcutProperties, type ShortcutOptions } from './shortcuts.js';
 import {
   type AttributeOptions,
   CONTAINER_FORMATS, DISK_FORMATS, checkPropertyKeys, keyValues, oneOf, onOff, visibilityFlag, wholeNumber,
 } from './parse.js';
 
-interface CreateOptions extends AttributeOptions {
+interface CreateOptions extends AttributeOptions, DataCheckOptions, ShortcutOptions {
   file?: string;
   id?: string;
   keepPartial?: boolean;
@@ -28,7 +31,17 @@ export async function createImage(ctx: CommandContext, name: string, opts: Creat
   const attributes = creationAttributes(name, opts);
   const source = await uploadSource(ctx, opts.file);
   try {
-    return await createWithData(ctx, attributes, source, opts);
+    if (!source && (opts.checksum !== undefined || opts.checksumFile !== undefined)) {
+      throw new UsageError('--checksum and --checksum-file check uploaded data: give --file (or redirect stdin from the file)');
+    }
+    // The data's own format decides, or is checked against --disk-format, before the image exists.
+    const given = attributes['disk_format'] as string | undefined;
+    attributes['disk_format'] = source
+      ? await diskFormatFor(ctx, source, { format: given, from: '--disk-format' }, opts.formatCheck !== false)
+      : (given ?? 'raw');
+    const vendor = source && await vendorChecksum(ctx, opts, () => checksumName(opts.file, name));
+    if (source && vendor) source.alsoHash(vendor.algorithm);
+    return await createWithData(ctx, attributes, source, opts, vendor);
   } finally {
     await source?.close();
   }
@@ -39,6 +52,7 @@ async function createWithData(
   attributes: Record<string, unknown>,
   source: UploadSource | undefined,
   opts: CreateOptions,
+  vendor: VendorChecksum | undefined,
 ): Promise<CommandResult> {
   const progress = source && await ctx.progress(`Uploading ${String(attributes['name'])}`, source.length);
   if (source && progress) source.onProgress = progress.update;
@@ -51,7 +65,9 @@ async function createWithData(
     await images.upload(created.id, source, ctx.signal);
     progress?.done();
     const image = await images.get(created.id, ctx.signal);
-    verifyUpload(await source.digests(), image);
+    const sent = await source.digests();
+    verifyUpload(sent, image);
+    checkVendor(vendor, sent, `The data uploaded to image ${created.id}`);
     return imageShow(image);
   } catch (err) {
     progress?.done();
@@ -62,9 +78,22 @@ async function createWithData(
 /**
  * The data to upload: a file (opened and checked now, before any image
  * exists), stdin for `-` (which must deliver a first byte before anything
- * is created), or none. The caller closes it.
+ * is created), stdin without --file when it is a regular file (`< disk.img`,
+ * as the openstack client), or none: a pipe or terminal on stdin is never
+ * read without `--file -`. The caller closes it.
  */
 export async function uploadSource(ctx: CommandContext, file: string | undefined): Promise<UploadSource | undefined> {
+  if (file === undefined || file === '-') {
+    const stdinFile = ctx.stdinIsFile ? ctx.takeStdinFile() : undefined;
+    if (stdinFile) {
+      const source = await UploadSource.fromDescriptor(stdinFile.fd, stdinFile);
+      if (source.length === 0) {
+        await source.close();
+        throw new InputFileError('stdin is an empty file: nothing to upload');
+      }
+      return source;
+    }
+  }
   if (file === undefined) return undefined;
   if (file === '-') return UploadSource.fromStdin(ctx.stdin);
   return UploadSource.fromFile(file);
@@ -77,7 +106,8 @@ function creationAttributes(name: string, opts: CreateOptions): Record<string, u
   const attrs: Record<string, unknown> = {
     ...props,
     name,
-    disk_format: oneOf('--disk-format', opts.diskFormat ?? 'raw', DISK_FORMATS),
+    ...shortcutProperties(opts),
+    disk_format: opts.diskFormat === undefined ? undefined : oneOf('--disk-format', opts.diskFormat, DISK_FORMATS),
     container_format: oneOf('--container-format', opts.containerFormat ?? 'bare', CONTAINER_FORMATS),
     // A client-made id lets a create whose answer was lost be found again instead of duplicated.
     id: opts.id ?? randomUUID(),

@@ -4,6 +4,7 @@ import { pyStr } from '../output/python.js';
 import type { Cell } from '../output/columns.js';
 import type { CommandContext, CommandResult } from './context.js';
 import { LIST_COLUMNS, LONG_LIST_COLUMNS, imageRow } from './image-view.js';
+import { globToRegExp, isGlob } from './name-glob.js';
 import { keyValues, oneOf, visibilityFlag, wholeNumber } from './parse.js';
 
 interface ListOptions {
@@ -97,7 +98,9 @@ export async function listImages(ctx: CommandContext, opts: ListOptions): Promis
   const visibility = visibilityFlag(opts);
   if (visibility) query.visibility = visibility;
   // Empty filters are no filters, as in the openstack client (`--name ''` lists everything).
-  if (opts.name) query.name = opts.name;
+  // A shell pattern is matched here, after the server's filters: Glance only knows exact names.
+  const pattern = opts.name && isGlob(opts.name) ? globToRegExp(opts.name) : undefined;
+  if (opts.name && !pattern) query.name = opts.name;
   if (opts.status) query.status = opts.status;
   if (opts.memberStatus) query.member_status = oneOf('--member-status', opts.memberStatus, MEMBER_STATUSES);
   if (opts.tag?.length) query.tag = opts.tag;
@@ -114,6 +117,7 @@ export async function listImages(ctx: CommandContext, opts: ListOptions): Promis
   const entries: { texts: string[]; item: Cell[] }[] = [];
   for await (const page of images.pages(query, ctx.signal)) {
     for (const img of page) {
+      if (pattern && !(typeof img.name === 'string' && pattern.test(img.name))) continue;
       if (properties.every(([key, value]) => attributeOf(img, key) === value)) {
         entries.push({ texts: sortTexts(img, sortKeys), item: imageRow(img, long) });
       }

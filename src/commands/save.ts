@@ -4,6 +4,7 @@ import { downloadToFile, streamAndVerify } from '../services/transfer/download.j
 import { checkResumable } from '../services/transfer/partial-file.js';
 import { expectedData } from '../services/transfer/verify.js';
 import { NONE, type CommandContext, type CommandResult } from './context.js';
+import { checkChecksumOptions, checksumName, vendorChecksum, type DataCheckOptions } from './data-checks.js';
 
 export interface SaveOptions {
   file?: string;
@@ -20,7 +21,7 @@ export interface SaveOptions {
  * `--resume` run kept. To a device or FIFO: written in place. To stdout:
  * streamed, verified at the end, and refused when stdout is a terminal.
  */
-export async function saveImage(ctx: CommandContext, ref: string, opts: SaveOptions): Promise<CommandResult> {
+export async function saveImage(ctx: CommandContext, ref: string, opts: SaveOptions & Omit<DataCheckOptions, 'formatCheck'>): Promise<CommandResult> {
   const toStdout = opts.file === undefined || opts.file === '-';
   if (toStdout && ctx.stdoutIsTTY) {
     throw new UsageError('Refusing to write binary image data to a terminal: use --file PATH or redirect stdout');
@@ -28,10 +29,14 @@ export async function saveImage(ctx: CommandContext, ref: string, opts: SaveOpti
   if (toStdout && opts.resume) throw new UsageError('--resume needs --file PATH');
   // Every check of the destination runs now, before the first request, not after the whole download.
   const dest = toStdout ? undefined : await checkDestination(opts.file as string);
+  // A malformed --checksum costs no request either.
+  checkChecksumOptions(opts);
   if (dest && opts.resume) await checkResumable(dest);
   const images = await ctx.images();
   const image = await images.find(ref, ctx.signal);
-  const expected = expectedData(image, opts.allowMd5Fallback ?? false);
+  // The checksum file's line is the one for --file's base name, or (to stdout) the image's name.
+  const vendor = await vendorChecksum(ctx, opts, () => checksumName(opts.file, image.name ?? image.id));
+  const expected = { ...expectedData(image, opts.allowMd5Fallback ?? false), vendor };
   const progress = await ctx.progress(`Downloading ${image.name ?? image.id}`, expected?.size);
 
   const fetch = async (fromByte: number) => {

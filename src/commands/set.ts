@@ -2,12 +2,13 @@ import { UsageError } from '../errors.js';
 import { attributePath, hasAttribute, type Image, type PatchOp } from '../services/glance.js';
 import type { CommandContext, CommandResult } from './context.js';
 import { imageShow } from './image-view.js';
+import { shortcutProperties, type ShortcutOptions } from './shortcuts.js';
 import {
   type AttributeOptions,
   CONTAINER_FORMATS, DISK_FORMATS, checkPropertyKeys, keyValues, oneOf, onOff, visibilityFlag, wholeNumber,
 } from './parse.js';
 
-interface SetOptions extends AttributeOptions {
+interface SetOptions extends AttributeOptions, ShortcutOptions {
   name?: string;
   unhidden?: boolean;
   deactivate?: boolean;
@@ -27,7 +28,7 @@ function setOp(image: Image, key: string, value: unknown): PatchOp {
 export async function setImage(ctx: CommandContext, ref: string, opts: SetOptions): Promise<CommandResult> {
   const properties = keyValues('--property', opts.property);
   checkPropertyKeys(properties);
-  const changes: Record<string, unknown> = { ...properties };
+  const changes: Record<string, unknown> = { ...properties, ...shortcutProperties(opts) };
   if (opts.name !== undefined) changes['name'] = opts.name;
   if (opts.minDisk !== undefined) changes['min_disk'] = wholeNumber('--min-disk', opts.minDisk);
   if (opts.minRam !== undefined) changes['min_ram'] = wholeNumber('--min-ram', opts.minRam);

@@ -1,6 +1,6 @@
 import type { CloudConfig } from '../config/types.js';
 import { ConfigError } from '../errors.js';
-import { HttpSession } from '../http/session.js';
+import { HttpSession, type SessionOptions } from '../http/session.js';
 import { endpointUrl } from './endpoint.js';
 import { ImagesApi } from './glance.js';
 import { findEndpoint } from './catalog.js';
@@ -50,7 +50,21 @@ export class CloudClient {
     private readonly config: CloudConfig,
     private readonly opts: ClientOptions = {},
   ) {
-    this.session = new HttpSession({
+    this.session = new HttpSession(this.sessionOptions());
+    this.keystoneClient = new KeystoneClient(this.session, config.auth, opts.signal);
+    this.auth = new KeystoneAuth(this.keystoneClient, config.auth.authType !== 'token', opts.tokenStore, opts.onToken);
+    this.session.setAuth(this.auth);
+  }
+
+  /** A small text file from `url` with this cloud's TLS settings and no credentials (see fetchText). */
+  async fetchText(url: string, limit: number, signal?: AbortSignal): Promise<string> {
+    const { fetchText } = await import('./fetch-text.js');
+    return fetchText(url, this.sessionOptions(), limit, signal);
+  }
+
+  private sessionOptions(): SessionOptions {
+    const { config, opts } = this;
+    return {
       cacert: config.cacert,
       cert: config.cert,
       key: config.key,
@@ -61,10 +75,7 @@ export class CloudClient {
       retryBaseMs: opts.retryBaseMs,
       extraCaFile: opts.extraCaFile,
       warn: opts.warn,
-    });
-    this.keystoneClient = new KeystoneClient(this.session, config.auth, opts.signal);
-    this.auth = new KeystoneAuth(this.keystoneClient, config.auth.authType !== 'token', opts.tokenStore, opts.onToken);
-    this.session.setAuth(this.auth);
+    };
   }
 
   /**

@@ -26,6 +26,8 @@ export interface RunImgOptions {
   inheritEnv?: boolean;
   /** Run bin/img as an executable, through its #! line, as a shell would (default: `node bin/img`). */
   direct?: boolean;
+  /** Stdin instead of `input`: a descriptor the child inherits (`< file`), or `'open'`, a pipe that never ends. */
+  stdin?: number | 'open';
 }
 
 /**
@@ -69,15 +71,17 @@ export async function runImg(args: string[], opts: RunImgOptions = {}): Promise<
       const child = spawn(command, argv, {
         cwd: opts.cwd ?? env.HOME ?? process.cwd(),
         env,
-        stdio: ['pipe', 'pipe', 'pipe'],
+        stdio: [typeof opts.stdin === 'number' ? opts.stdin : 'pipe', 'pipe', 'pipe'],
       });
       const out: Buffer[] = [];
       const err: Buffer[] = [];
-      child.stdout.on('data', (c: Buffer) => out.push(c));
-      child.stderr.on('data', (c: Buffer) => err.push(c));
+      child.stdout?.on('data', (c: Buffer) => out.push(c));
+      child.stderr?.on('data', (c: Buffer) => err.push(c));
       // The child may exit without reading stdin; EPIPE then is expected.
-      child.stdin.on('error', () => undefined);
-      child.stdin.end(opts.input ?? '');
+      child.stdin?.on('error', () => undefined);
+      if (opts.stdin === undefined) child.stdin?.end(opts.input ?? '');
+      // A pipe that never ends: closed only once the child is gone.
+      if (opts.stdin === 'open') child.on('exit', () => child.stdin?.destroy());
 
       let timedOut = false;
       const timer = setTimeout(() => {

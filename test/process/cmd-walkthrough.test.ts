@@ -3,10 +3,10 @@
 // its exit codes, and every request Glance received.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UUID } from '../helpers/assertions.js';
+import { qcow2Bytes } from '../helpers/disk-images.js';
 import { TempDirs } from '../helpers/files.js';
 import { md5, sent, sha512 } from '../helpers/requests.js';
 import { imgSpawned } from '../helpers/run-against-fake.js';
@@ -75,7 +75,8 @@ describe('seed walkthrough: openstack image create/list/show/deactivate/reactiva
 
   test('create Ubuntu18 --file … --disk-format qcow2 --container-format bare --public, then the rest of the seed', async () => {
     // More than one 1 MiB chunk, so the streaming upload really streams.
-    const data = randomBytes(2 * 1024 * 1024 + 12345);
+    // qcow2 bytes, as --disk-format says: img checks the data's format.
+    const data = qcow2Bytes(2 * 1024 * 1024 + 12345);
     await writeFile(path.join(dir, 'bionic-server-cloudimg-amd64.img'), data);
 
     // --- create, exactly as in the seed (relative --file, run from its directory) ---

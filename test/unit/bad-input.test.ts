@@ -35,6 +35,15 @@ before(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'img-bad-input-'));
   fs.writeFileSync(path.join(dir, 'empty.img'), '');
   fs.writeFileSync(path.join(dir, 'data.img'), Buffer.alloc(4096, 1));
+  fs.writeFileSync(path.join(dir, 'SHA256SUMS'), `${'0'.repeat(64)}  other.img\n`);
+  // A qcow2 v3 header whose backing file offset is set.
+  const backed = Buffer.alloc(1024);
+  backed.write('QFI\xfb', 0, 'latin1');
+  backed.writeUInt32BE(3, 4);
+  backed.writeBigUInt64BE(512n, 8);
+  backed.writeUInt32BE(9, 16);
+  backed.write('/etc/shadow', 512, 'latin1');
+  fs.writeFileSync(path.join(dir, 'backed.qcow2'), backed);
   fs.writeFileSync(path.join(dir, 'unreadable.img'), 'x');
   fs.chmodSync(path.join(dir, 'unreadable.img'), 0o000);
   fs.mkdirSync(path.join(dir, 'a-directory'));
@@ -112,6 +121,17 @@ const cases: Case[] = [
   { name: 'unset with nothing to unset', args: ['unset', 'base'], code: 2, stderr: /Nothing to unset/ },
   { name: '--password-stdin with --file -', args: ['create', 'x', '--file', '-', '--password-stdin'], code: 2, stderr: /stdin/ },
   { name: 'upload without --file', args: ['upload', 'queued-one'], code: 2, stderr: /--file/ },
+  // --- data checks and vendor checksums (issue 14) ---
+  { name: '--disk-format the bytes contradict', args: ['create', 'x', '--file', 'DATA', '--disk-format', 'qcow2'], code: 2, stderr: /The data is raw.*--disk-format is qcow2/ },
+  { name: 'a qcow2 with a backing file', args: ['create', 'x', '--file', 'BACKED'], code: 2, stderr: /backing file.*CVE-2024-32498/ },
+  { name: 'unknown --checksum algorithm', args: ['create', 'x', '--file', 'DATA', '--checksum', 'crc32:abcd'], code: 2, stderr: /--checksum 'crc32:abcd'.*md5, sha1, sha256, sha512/ },
+  { name: '--checksum of the wrong length', args: ['create', 'x', '--file', 'DATA', '--checksum', 'sha256:abc'], code: 2, stderr: /64 hex digits/ },
+  { name: '--checksum without data', args: ['create', 'x', '--checksum', `md5:${'0'.repeat(32)}`], code: 2, stderr: /give --file/ },
+  { name: '--checksum with --checksum-file', args: ['save', 'base', '--file', 'OUT', '--checksum', `md5:${'0'.repeat(32)}`, '--checksum-file', 'SUMS'], code: 2, stderr: /cannot be used together/ },
+  { name: '--checksum-file missing', args: ['create', 'x', '--file', 'DATA', '--checksum-file', 'MISSING'], code: 2, stderr: /--checksum-file .*not found/ },
+  { name: '--checksum-file without a line for the file', args: ['create', 'x', '--file', 'DATA', '--checksum-file', 'SUMS'], code: 2, stderr: /No checksum for 'data.img'/ },
+  { name: '--checksum-file URL with credentials', args: ['create', 'x', '--file', 'DATA', '--checksum-file', 'http://u:hunter2@127.0.0.1:PORT/SUMS'], code: 2, stderr: /^(?!.*hunter2).*user or password is refused/m },
+  { name: 'save with a wrong vendor checksum (exit 5, no file)', args: ['save', 'base', '--file', 'OUT', '--checksum', `md5:${'0'.repeat(32)}`], code: 5, stderr: /does not match --checksum/ },
   { name: 'invalid --timeout', args: ['list', '--timeout', '-5'], code: 2, stderr: /--timeout/ },
   // --- files (exit 2: an invalid value, before anything is created) ---
   { name: 'file missing', args: ['create', 'x', '--file', 'MISSING'], code: 2, stderr: /not found/ },
@@ -134,7 +154,10 @@ function resolve(value: string): string {
     .replace('MISSING', f('missing.img'))
     .replace('DIR', f('a-directory'))
     .replace('OUT', f('out.img'))
-    .replace('PORT', String(closedPort));
+    .replace('PORT', String(closedPort))
+    .replace('DATA', f('data.img'))
+    .replace('BACKED', f('backed.qcow2'))
+    .replace('SUMS', f('SHA256SUMS'));
 }
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);

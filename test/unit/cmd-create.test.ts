@@ -8,6 +8,7 @@ import { writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { UUID } from '../helpers/assertions.js';
+import { qcow2Bytes } from '../helpers/disk-images.js';
 import { TempDirs } from '../helpers/files.js';
 import { jsonBody, md5, sent, sha512 } from '../helpers/requests.js';
 import { img, type ImgRun } from '../helpers/run-against-fake.js';
@@ -79,8 +80,12 @@ describe('img create', () => {
 
   test('every attribute option lands in the POST body; --tag is deduplicated; -f json prints the result', async () => {
     const id = '7d3c2b1a-0f9e-4d8c-b7a6-5f4e3d2c1b0a';
+    // qcow2 bytes: the data's format is checked against --disk-format.
+    const qcow = qcow2Bytes(70_000);
+    const qcowFile = path.join(dir, 'disk.qcow2');
+    await writeFile(qcowFile, qcow);
     const r = await img(cloud, [
-      'create', 'full', '--file', file, '--disk-format', 'qcow2', '--container-format', 'ova',
+      'create', 'full', '--file', qcowFile, '--disk-format', 'qcow2', '--container-format', 'ova',
       '--min-disk', '10', '--min-ram', '512', '--property', 'os_distro=ubuntu', '--property', 'note=a=b',
       '--property', 'empty=', '--tag', 'lts', '--tag', 'prod', '--tag', 'lts', '--id', id,
       '--private', '--protected', '--hidden', '-f', 'json',
@@ -102,7 +107,7 @@ describe('img create', () => {
     assert.equal(out.visibility, 'private');
     assert.deepEqual(out.tags, ['lts', 'prod']);
     assert.deepEqual(out.properties, {
-      os_distro: 'ubuntu', note: 'a=b', empty: '', os_hidden: true, os_hash_algo: 'sha512', os_hash_value: sha512(data),
+      os_distro: 'ubuntu', note: 'a=b', empty: '', os_hidden: true, os_hash_algo: 'sha512', os_hash_value: sha512(qcow),
     });
     const stored = cloud.images.get(id)!;
     assert.equal(stored.os_hidden, true);
@@ -176,7 +181,8 @@ describe('img create', () => {
   });
 
   test('--file - uploads stdin byte for byte', async () => {
-    const input = randomBytes(150_000);
+    // qcow2 bytes: the data's format is checked against --disk-format.
+    const input = qcow2Bytes(150_000);
     const r = await img(cloud, ['create', 'from-stdin', '--file', '-', '--disk-format', 'qcow2'], { input });
     assert.equal(r.stderr, '');
     assert.equal(r.code, 0);

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UUID_PATTERN } from '../helpers/assertions.js';
+import { qcow2Bytes } from '../helpers/disk-images.js';
 import { TempDirs } from '../helpers/files.js';
 import { md5, sent, sha512 } from '../helpers/requests.js';
 import { IMAGE_ENDPOINT_PATH, img, type ImgRun } from '../helpers/run-against-fake.js';
@@ -213,7 +214,8 @@ describe('img upload', () => {
   });
 
   test('from stdin with --file -', async () => {
-    const data = randomBytes(80_000);
+    // qcow2 bytes, as the queued image's disk_format says: img checks the data against it.
+    const data = qcow2Bytes(80_000);
     const q = cloud.addImage({ name: 'pending-stdin', disk_format: 'qcow2', container_format: 'bare' });
     const r = await img(cloud, ['upload', q.id, '--file', '-', '-f', 'value', '-c', 'status', '-c', 'size'], { input: data });
     assert.equal(r.stderr, '');

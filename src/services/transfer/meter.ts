@@ -9,6 +9,8 @@ export interface Digests {
   size: number;
   md5: string;
   sha512: string;
+  /** The further digest asked for with UploadSource.alsoHash, if any. */
+  also?: { algorithm: string; value: string };
 }
 
 /** Called with the running byte count as data moves (for progress display). */

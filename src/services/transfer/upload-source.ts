@@ -4,8 +4,13 @@ import { open, type FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { FileError, ImgError, InputFileError } from '../../errors.js';
 import type { BodySource } from '../../http/session.js';
+import { PEEK_BYTES, type ByteWindow } from '../format-inspector.js';
 import { HandleSource } from './handle-streams.js';
 import { Meter, type Digests, type ProgressFn } from './meter.js';
+import { peekStream } from './peek.js';
+
+/** The most a header read may ask for at once (a vmdk descriptor is at most 1 MiB). */
+const MAX_WINDOW_READ = 1 << 20;
 
 /**
  * Upload body from a file or stdin that computes md5 (Glance `checksum`) and
@@ -17,13 +22,25 @@ import { Meter, type Digests, type ProgressFn } from './meter.js';
  */
 export class UploadSource implements BodySource {
   private meter: Meter | undefined;
+  /** A further digest to compute in the same pass (a vendor's published checksum), besides md5 and sha512. */
+  private extra: string | undefined;
+  /** Its name as asked (md5 and sha512 are computed anyway, so `extra` is then unset). */
+  private extraName: string | undefined;
   private constructor(
     private readonly opener: () => Readable,
     readonly length: number | undefined,
     readonly replayable: boolean,
     private readonly what: string,
+    /** The first bytes (a stream's, read ahead) or any byte (a file's, by positioned reads): for format inspection. */
+    readonly window: ByteWindow,
     private readonly release: () => Promise<void> = async () => undefined,
   ) {}
+
+  /** Also computes `algorithm` (as named for crypto.createHash) while the data is sent; see {@link digests}. */
+  alsoHash(algorithm: string): void {
+    this.extra = algorithm === 'md5' || algorithm === 'sha512' ? undefined : algorithm;
+    this.extraName = algorithm;
+  }
 
   /** Receives the running byte count while the source is read. */
   onProgress: ProgressFn | undefined;
@@ -36,7 +53,7 @@ export class UploadSource implements BodySource {
    * regular file (a FIFO is refused at once, not waited on). Call
    * {@link close} when done.
    */
-  static async fromFile(file: string): Promise<UploadSource> {
+  static async fromFile(file: string, label = `File '${file}'`, same?: { dev: number; ino: number }): Promise<UploadSource> {
     let fh: FileHandle;
     try {
       // O_NONBLOCK: opening a FIFO must not wait for a writer (no effect on a regular file's reads).
@@ -55,7 +72,28 @@ export class UploadSource implements BodySource {
       await fh.close();
       throw new InputFileError(info.isDirectory() ? `'${file}' is a directory, not an image file` : `'${file}' is not a regular file`);
     }
-    return new UploadSource(() => new HandleSource(fh), info.size, true, `File '${file}'`, () => fh.close());
+    if (same && (info.dev !== same.dev || info.ino !== same.ino)) {
+      await fh.close();
+      throw new InputFileError(`${label} changed while it was being opened`);
+    }
+    const window: ByteWindow = {
+      size: info.size,
+      read: async (offset, length) => {
+        const buffer = Buffer.alloc(Math.max(0, Math.min(length, MAX_WINDOW_READ)));
+        const { bytesRead } = await fh.read(buffer, 0, buffer.length, offset);
+        return buffer.subarray(0, bytesRead);
+      },
+    };
+    return new UploadSource(() => new HandleSource(fh), info.size, true, label, window, () => fh.close());
+  }
+
+  /**
+   * A source for a regular file that is stdin (`img create NAME < disk.img`),
+   * as {@link fromFile}: opened again through /proc/self/fd (from offset 0,
+   * replayable, its size known), and checked to be the very file stdin is.
+   */
+  static async fromDescriptor(fd: number, same: { dev: number; ino: number }): Promise<UploadSource> {
+    return UploadSource.fromFile(`/proc/self/fd/${fd}`, 'stdin', same);
   }
 
   /**
@@ -66,11 +104,13 @@ export class UploadSource implements BodySource {
    */
   static async fromStdin(stream: Readable): Promise<UploadSource> {
     if (!(await hasData(stream))) throw new InputFileError('--file -: stdin is empty (closed, or no data): nothing to upload');
-    return UploadSource.fromStream(stream);
+    // Its first bytes are read ahead (for the format check) and put back in front of it.
+    const peeked = await peekStream(stream, PEEK_BYTES);
+    return UploadSource.fromStream(peeked.stream, peeked.window);
   }
 
   /** A one-shot source reading `stream`; it cannot be replayed after a failure. */
-  static fromStream(stream: Readable): UploadSource {
+  static fromStream(stream: Readable, window: ByteWindow = { size: undefined, read: () => Promise.resolve(Buffer.alloc(0)) }): UploadSource {
     let used = false;
     return new UploadSource(
       () => {
@@ -81,6 +121,7 @@ export class UploadSource implements BodySource {
       undefined,
       false,
       'stdin',
+      window,
     );
   }
 
@@ -92,7 +133,7 @@ export class UploadSource implements BodySource {
     // same bytes again), so a hash thread would only add CPU and time on a machine whose
     // cores are already busy with the upload and, often, Glance itself (bench/RESULTS.md).
     const what = this.what;
-    const meter = new Meter(['md5', 'sha512'], {
+    const meter = new Meter(['md5', 'sha512', ...(this.extra ? [this.extra] : [])], {
       onProgress: this.onProgress,
       maxBytes: this.length,
       overflow: () => new FileError(`${what} grew while it was being uploaded: aborted`),
@@ -113,8 +154,10 @@ export class UploadSource implements BodySource {
   /** Digests of the bytes sent by the last `open()`, once they are all hashed. */
   async digests(): Promise<Digests> {
     if (!this.meter) throw new Error('UploadSource.digests() before open()');
-    const [md5, sha512] = (await this.meter.digests()) as [string, string];
-    return { size: this.meter.bytes, md5, sha512 };
+    const [md5, sha512, extra] = (await this.meter.digests()) as [string, string, string | undefined];
+    const name = this.extraName;
+    const also = name === undefined ? undefined : { algorithm: name, value: name === 'md5' ? md5 : name === 'sha512' ? sha512 : (extra ?? '') };
+    return { size: this.meter.bytes, md5, sha512, also };
   }
 
   /** Closes the file (nothing for stdin), once no read of it is under way. */

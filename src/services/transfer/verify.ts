@@ -2,6 +2,7 @@
 import { getHashes } from 'node:crypto';
 import { IntegrityError } from '../../errors.js';
 import type { Image } from '../glance.js';
+import { vendorMismatch, type VendorChecksum } from '../vendor-checksum.js';
 import { Meter, type Digests, type ProgressFn } from './meter.js';
 
 /**
@@ -25,6 +26,8 @@ export interface Expected {
   /** The digest to compare with; undefined when the image has none (then only the size is checked). */
   digest: { algorithm: string; value: string } | undefined;
   size: number | undefined;
+  /** A vendor's published checksum, checked in the same pass (img save --checksum). */
+  vendor?: VendorChecksum;
 }
 
 /**
@@ -53,7 +56,8 @@ export function expectedData(image: Image, allowMd5Fallback: boolean): Expected 
  */
 export function downloadMeter(expected: Expected, imageId: string, onProgress: ProgressFn | undefined): Meter {
   const size = expected.size;
-  return new Meter([expected.digest?.algorithm ?? 'md5'], {
+  const vendor = expected.vendor ? [expected.vendor.algorithm] : [];
+  return new Meter([expected.digest?.algorithm ?? 'md5', ...vendor], {
     onProgress,
     maxBytes: size,
     overflow: () => new IntegrityError(`Download of image ${imageId} cut off: the server sent more than the image's size of ${size} bytes`),
@@ -69,9 +73,9 @@ export async function checkDownload(meter: Meter, expected: Expected, imageId: s
   if (expected.size !== undefined && meter.bytes !== expected.size) {
     throw new IntegrityError(`Download of image ${imageId} is incomplete: got ${meter.bytes} of ${expected.size} bytes`);
   }
-  if (!expected.digest) return;
-  const [got] = await meter.digests();
-  if (got !== expected.digest.value) {
+  const [got, vendorGot] = await meter.digests();
+  if (expected.digest && got !== expected.digest.value) {
     throw new IntegrityError(`Download of image ${imageId} failed verification: ${expected.digest.algorithm} is ${got}, expected ${expected.digest.value}`);
   }
+  if (expected.vendor && vendorGot !== expected.vendor.value) throw vendorMismatch(expected.vendor, vendorGot ?? '?', `The data of image ${imageId}`);
 }
