@@ -1,6 +1,6 @@
 import type { Readable, Writable } from 'node:stream';
 import type { CommandContext, CommandResult, Progress } from '../commands/context.js';
-import { needsPassword, resolveCloudConfig, validateForAuth, loadImgSettings } from '../config/index.js';
+import { needsPasscode, needsPassword, resolveCloudConfig, validateForAuth, loadImgSettings, type ConfigInput } from '../config/index.js';
 import type { CloudConfig, ImgSettings } from '../config/types.js';
 import { ConfigError, UsageError } from '../errors.js';
 import { checkFormat, type ListFormat, type ShowFormat } from '../output/formats.js';
@@ -65,7 +65,8 @@ function checkedAs(printed: 'list' | 'show', checked: OutputKind, format: ListFo
 }
 
 function remember(io: Io, cfg: CloudConfig): void {
-  for (const s of [cfg.auth.password, cfg.auth.token, cfg.auth.applicationCredentialSecret]) {
+  const a = cfg.auth;
+  for (const s of [a.password, a.token, a.applicationCredentialSecret, a.passcode, a.clientSecret, a.accessToken, a.code]) {
     if (s) io.secrets.add(s);
   }
 }
@@ -93,7 +94,7 @@ export function makeRunner(io: Io): Runner {
     if (o.passwordStdin && o.file === '-') {
       throw new UsageError('--password-stdin and --file - both want stdin: use one');
     }
-    const input = { env: io.env, flags: o, cwd: io.cwd, homeDir: io.homeDir, cloudFromSettings: settings.cloud, warn: warnOnce };
+    const input: ConfigInput = { env: io.env, flags: o, cwd: io.cwd, homeDir: io.homeDir, cloudFromSettings: settings.cloud, warn: warnOnce };
     let cfg = await resolveCloudConfig(input);
     // --password-stdin is an explicit request: its password wins over one from OS_PASSWORD or clouds.yaml
     // (a stale exported OS_PASSWORD must not silently beat the password being piped in).
@@ -105,7 +106,14 @@ export function makeRunner(io: Io): Runner {
       if (password !== undefined) {
         io.secrets.add(password);
         cfg = await resolveCloudConfig({ ...input, password });
+        input.password = password;
       }
+    }
+    // v3totp / v3multifactor without OS_PASSCODE or --os-passcode: ask on a terminal, as for the password.
+    if (needsPasscode(cfg) && io.stdin.isTTY && io.stderr.isTTY) {
+      const passcode = await promptPassword(io.stdin, io.stderr, io.signal, 'Passcode');
+      io.secrets.add(passcode);
+      cfg = await resolveCloudConfig({ ...input, passcode });
     }
     remember(io, cfg);
     validateForAuth(cfg);

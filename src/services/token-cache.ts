@@ -11,12 +11,17 @@ const LOCK_POLL_MS = 25;
 
 /**
  * The cache key for a configuration: auth URL, auth type, user, domains,
- * scope and a SHA-256 of the secret — never the secret itself — so a changed
- * password or another project never reuses a token.
+ * scope (project, domain, system, trust), the multi-factor methods, the
+ * identity provider, protocol, client and endpoints of OpenID Connect, and a
+ * SHA-256 of the secrets — never the secrets themselves — so a changed
+ * password, another project, a system-scoped or trust-scoped run, or another
+ * identity provider or client never reuses a token. A TOTP passcode is left
+ * out: it changes every 30 s, and the token it helped issue stays the user's.
  */
 export function cacheKey(cfg: CloudConfig): string {
   const a = cfg.auth;
-  const secret = a.password ?? a.applicationCredentialSecret ?? a.token ?? '';
+  const secrets = [a.password, a.applicationCredentialSecret, a.token, a.clientSecret, a.accessToken, a.code];
+  const secret = secrets.some((s) => s !== undefined) ? JSON.stringify(secrets.map((s) => s ?? null)) : '';
   const identity = [
     identityV3Url(a.authUrl),
     a.authType,
@@ -32,6 +37,17 @@ export function cacheKey(cfg: CloudConfig): string {
     a.domainName ?? '',
     a.applicationCredentialId ?? '',
     a.applicationCredentialName ?? '',
+    a.systemScope ?? '',
+    a.trustId ?? '',
+    (a.authMethods ?? []).join(','),
+    a.identityProvider ?? '',
+    a.protocol ?? '',
+    a.clientId ?? '',
+    a.discoveryEndpoint ?? '',
+    a.accessTokenEndpoint ?? '',
+    a.openidScope ?? '',
+    a.accessTokenType ?? '',
+    a.redirectUri ?? '',
     createHash('sha256').update(secret).digest('hex'),
   ];
   return createHash('sha256').update(JSON.stringify(identity)).digest('hex').slice(0, 40);
