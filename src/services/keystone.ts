@@ -80,6 +80,25 @@ export function identityV3Url(authUrl: string): string {
   return url.toString().replace(/\/$/, '');
 }
 
+/**
+ * Keystone's 401 for a user whose multi-factor rules the methods sent do not
+ * satisfy (an auth receipt with `required_auth_methods`), as one line that
+ * says which methods would do and how to send them; undefined for any other 401.
+ */
+function moreFactorsNeeded(err: UnauthorizedError): string | undefined {
+  let rules: unknown;
+  try {
+    rules = (JSON.parse(err.serverMessage ?? '') as { required_auth_methods?: unknown }).required_auth_methods;
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(rules) || !rules.every((r) => Array.isArray(r) && r.every((m) => typeof m === 'string'))) return undefined;
+  const sets = (rules as string[][]).map((r) => [...r].sort().join('+')).join(' or ');
+  const rid = err.requestId ? ` (Request-ID: ${err.requestId})` : '';
+  return `Authentication failed: this user must sign in with ${sets} (HTTP 401)${rid}: ` +
+    'use --os-auth-type v3multifactor with --os-auth-methods v3password,v3totp';
+}
+
 /** Keystone v3 calls img makes: issue and revoke tokens. */
 export class KeystoneClient {
   readonly baseUrl: string;
@@ -129,7 +148,7 @@ export class KeystoneClient {
     } catch (err) {
       if (err instanceof UnauthorizedError) {
         const hint = this.auth.authType === 'token' ? ' (the OS_TOKEN given cannot be renewed; get a new one)' : '';
-        throw new AuthenticationFailedError(`${err.message}${hint}`, { cause: err });
+        throw new AuthenticationFailedError(`${moreFactorsNeeded(err) ?? err.message}${hint}`, { cause: err });
       }
       // Keystone answers a token-method request for an expired or revoked token with 404
       // ("Failed to validate token", "Could not recognize Fernet token"): that is the token's
@@ -138,6 +157,10 @@ export class KeystoneClient {
         throw new AuthenticationFailedError(`${err.message} (the OS_TOKEN given is expired or revoked and cannot be renewed; get a new one)`, {
           cause: err,
         });
+      }
+      // "Could not find trust: …" (an unknown or expired OS_TRUST_ID) is Keystone speaking, too.
+      if (err instanceof ApiError && err.status === 404 && auth.trustId && /trust/i.test(err.serverMessage ?? '')) {
+        throw new AuthenticationFailedError(err.message, { cause: err });
       }
       if (err instanceof ApiError && (err.status === 404 || err.status === 405)) {
         throw new ConfigError(
