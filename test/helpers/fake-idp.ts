@@ -153,12 +153,15 @@ export interface TokenEndpointCall {
 
 /** A fake OpenID Connect provider and Keystone federation endpoint on a FakeCloud (see the file comment). */
 export class FakeIdp {
+  /** Providers installed per cloud: each gets its own path (/idp/<n>/…); the first also answers Keystone's federation endpoint. */
+  private static readonly installed = new WeakMap<FakeCloud, FakeIdp[]>();
   readonly calls: TokenEndpointCall[] = [];
   /** Access and ID tokens the provider handed out; Keystone's federation endpoint accepts these and `accepted`. */
   readonly issued = new Set<string>();
   readonly accepted = new Set<string>();
   readonly opts: Required<Omit<FakeIdpOptions, 'clientSecret'>> & { clientSecret?: string };
   private codeUsed = false;
+  private prefix = '/idp/0';
 
   private constructor(private readonly cloud: FakeCloud, opts: FakeIdpOptions) {
     this.opts = {
@@ -170,12 +173,16 @@ export class FakeIdp {
 
   static install(cloud: FakeCloud, opts: FakeIdpOptions = {}): FakeIdp {
     const idp = new FakeIdp(cloud, opts);
-    cloud.inject((req, res, ctx) => idp.handle(req, res, ctx.url, ctx.body));
+    const all = FakeIdp.installed.get(cloud) ?? [];
+    idp.prefix = `/idp/${all.length}`;
+    all.push(idp);
+    FakeIdp.installed.set(cloud, all);
+    cloud.inject((req, res, ctx) => idp.handle(req, res, ctx.url, ctx.body, all));
     return idp;
   }
 
-  get discoveryUrl(): string { return `${this.cloud.url}/idp/.well-known/openid-configuration`; }
-  get tokenUrl(): string { return `${this.cloud.url}/idp/token`; }
+  get discoveryUrl(): string { return `${this.cloud.url}${this.prefix}/.well-known/openid-configuration`; }
+  get tokenUrl(): string { return `${this.cloud.url}${this.prefix}/token`; }
 
   /** OS_* variables for `type` with the fake's settings, scoped to project demo. */
   env(type: 'v3oidcpassword' | 'v3oidcclientcredentials' | 'v3oidcaccesstoken' | 'v3oidcauthcode'): Record<string, string> {
@@ -192,27 +199,27 @@ export class FakeIdp {
     return env;
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse, url: URL, body: Promise<Buffer>): Promise<boolean> {
+  private async handle(req: IncomingMessage, res: ServerResponse, url: URL, body: Promise<Buffer>, all: FakeIdp[]): Promise<boolean> {
     const json = (status: number, value: unknown) =>
       send(res, status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' }, JSON.stringify(value));
-    if (req.method === 'GET' && url.pathname === '/idp/.well-known/openid-configuration') {
-      json(200, { issuer: `${this.cloud.url}/idp`, token_endpoint: this.tokenUrl, grant_types_supported: this.opts.grants });
+    if (req.method === 'GET' && url.pathname === `${this.prefix}/.well-known/openid-configuration`) {
+      json(200, { issuer: `${this.cloud.url}${this.prefix}`, token_endpoint: this.tokenUrl, grant_types_supported: this.opts.grants });
       return true;
     }
-    if (req.method === 'POST' && url.pathname === '/idp/token') {
+    if (req.method === 'POST' && url.pathname === `${this.prefix}/token`) {
       const form = new URLSearchParams((await body).toString('utf8'));
       this.calls.push({ headers: { ...req.headers }, form });
       json(...this.grant(req, form));
       return true;
     }
     const fed = /^\/identity\/v3\/OS-FEDERATION\/identity_providers\/([^/]+)\/protocols\/([^/]+)\/auth$/.exec(url.pathname);
-    if (req.method === 'POST' && fed) {
+    if (req.method === 'POST' && fed && all[0] === this) {
       if (fed[1] !== this.opts.identityProvider || fed[2] !== this.opts.protocol) {
         keystoneError(res, 404, 'Not Found', `Could not find Identity Provider: ${decodeURIComponent(fed[1] ?? '')}.`);
         return true;
       }
       const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
-      if (!bearer || !(this.issued.has(bearer) || this.accepted.has(bearer))) {
+      if (!bearer || !all.some((p) => p.issued.has(bearer) || p.accepted.has(bearer))) {
         keystoneError(res, 401, 'Unauthorized', MSG_401);
         return true;
       }
