@@ -158,10 +158,6 @@ export class KeystoneClient {
           cause: err,
         });
       }
-      // "Could not find trust: …" (an unknown or expired OS_TRUST_ID) is Keystone speaking, too.
-      if (err instanceof ApiError && err.status === 404 && auth.trustId && /trust/i.test(err.serverMessage ?? '')) {
-        throw new AuthenticationFailedError(err.message, { cause: err });
-      }
       if (err instanceof ApiError && (err.status === 404 || err.status === 405)) {
         throw new ConfigError(
           `OS_AUTH_URL does not look like Keystone v3: POST ${err.path} answered HTTP ${err.status} (check OS_AUTH_URL / --os-auth-url)`,

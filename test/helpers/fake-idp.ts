@@ -113,7 +113,8 @@ export function installIdentityExtras(cloud: FakeCloud, extras: IdentityExtras):
     if (isObj(trustRef)) {
       const trust = typeof trustRef.id === 'string' ? extras.trusts?.[trustRef.id] : undefined;
       if (!trust || trust.trustee !== user.name) {
-        keystoneError(res, 404, 'Not Found', `Could not find trust: ${String(trustRef.id)}.`);
+        // Keystone 22 answers an unknown or deleted trust with its generic 401.
+        keystoneError(res, 401, 'Unauthorized', MSG_401);
         return true;
       }
       const projectId = cloud.keystone.projectId(trust.project) ?? null;

@@ -167,10 +167,11 @@ describe('v3totp, v3multifactor, system scope and trusts', () => {
     assert.equal(list.r.stdout, 'admin-img\n');
   });
 
-  test('an unknown trust: exit 3 with Keystone\'s message', async () => {
-    const { r } = await run(['list', '--os-trust-id', 'nope'], cloud.env('demo'));
+  test('an unknown trust: exit 3 with Keystone\'s 401 line', async () => {
+    const { r, reqs } = await run(['list', '--os-trust-id', 'nope'], cloud.env('demo'));
     assert.equal(r.code, 3);
-    assert.match(oneLine(r), /^Authentication failed: Could not find trust: nope\. \(HTTP 404\)/);
+    assert.match(oneLine(r), /^Authentication failed: The request you have made requires authentication\. \(HTTP 401\) \(Request-ID: req-/);
+    assert.equal(glance(reqs).length, 0);
   });
 
   test('v3totp and system scope from clouds.yaml (auth_type + auth: passcode, system_scope)', async () => {
