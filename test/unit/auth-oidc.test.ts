@@ -59,6 +59,15 @@ describe('OpenID Connect', () => {
     assert.equal(glance(reqs).find((q) => q.path.startsWith('/regionone/'))!.headers['x-auth-token'], cloud.issuedTokens().at(-1));
   });
 
+  test('v3oidcpassword with --password-stdin: the password piped in is the one the provider gets', async () => {
+    const calls = idp.calls.length;
+    const r = await during(cloud, () => runCliInProcess(['--password-stdin', 'token', 'issue', '-f', 'value', '-c', 'project_id'],
+      { env: { ...idp.env('v3oidcpassword'), OS_PASSWORD: undefined }, input: 'alice-idp-pw\n' }));
+    assertOk(r.r);
+    assert.equal(r.r.stdout, `${DEMO_PROJECT_ID}\n`);
+    assert.equal(idp.calls[calls]!.form.get('password'), 'alice-idp-pw');
+  });
+
   test('v3oidcclientcredentials: the client authenticates with HTTP Basic (OS_CLIENT_SECRET), no client_id in the form', async () => {
     const calls = secretIdp.calls.length;
     const { r } = await run(['list', '-f', 'value', '-c', 'Name'], secretIdp.env('v3oidcclientcredentials'));

@@ -174,13 +174,16 @@ describe('v3totp, v3multifactor, system scope and trusts', () => {
     assert.equal(glance(reqs).length, 0);
   });
 
-  test('v3totp and system scope from clouds.yaml (auth_type + auth: passcode, system_scope)', async () => {
+  test('v3totp, v3multifactor (auth_methods as a YAML list) and system scope from clouds.yaml', async () => {
     await withTempDir('img-clouds-', async (home) => {
       await mkdir(path.join(home, '.config', 'openstack'), { recursive: true });
       await writeFile(path.join(home, '.config', 'openstack', 'clouds.yaml'), [
         'clouds:',
         '  totp:', '    auth_type: v3totp', '    auth:', `      auth_url: ${cloud.authUrl}`, '      username: demo',
         `      passcode: "${totp(DEMO_TOTP)}"`, '      project_name: demo', '      user_domain_name: Default', '      project_domain_name: Default',
+        '  mfa:', '    auth_type: v3multifactor', '    auth:', `      auth_url: ${cloud.authUrl}`, '      username: mfa',
+        '      password: mfa-pw-1234', '      auth_methods: [v3password, v3totp]', `      passcode: "${totp(MFA_TOTP)}"`,
+        '      project_name: demo', '      user_domain_name: Default', '      project_domain_name: Default',
         '  system:', '    auth:', `      auth_url: ${cloud.authUrl}`, '      username: admin', '      password: secret', '      system_scope: all',
         '',
       ].join('\n'));
@@ -188,6 +191,9 @@ describe('v3totp, v3multifactor, system scope and trusts', () => {
       assertOk(a.r);
       assert.equal(a.r.stdout, 'demo-img\n');
       assert.deepEqual((authBody(tokenPosts(a.reqs)[0]) as { auth: { identity: { methods: string[] } } }).auth.identity.methods, ['totp']);
+      const m = await run(['--os-cloud', 'mfa', '--no-token-cache', 'list', '-f', 'value', '-c', 'Name'], {}, home);
+      assertOk(m.r);
+      assert.deepEqual((authBody(tokenPosts(m.reqs)[0]) as { auth: { identity: { methods: string[] } } }).auth.identity.methods, ['password', 'totp']);
       const b = await run(['--os-cloud', 'system', '--no-token-cache', 'token', 'issue', '-f', 'value', '-c', 'system'], {}, home);
       assertOk(b.r);
       assert.equal(b.r.stdout, 'all\n');
