@@ -109,17 +109,19 @@ export function makeRunner(io: Io): Runner {
         input.password = password;
       }
     }
-    // v3totp / v3multifactor without OS_PASSCODE or --os-passcode: ask on a terminal, as for the password.
-    if (needsPasscode(cfg) && io.stdin.isTTY && io.stderr.isTTY) {
+    const tokenCacheOn = o.tokenCache !== false && settings.tokenCache !== false && io.env['IMG_NO_TOKEN_CACHE'] === undefined;
+    // v3totp / v3multifactor without OS_PASSCODE or --os-passcode: a passcode only issues a token, so a
+    // usable cached one (its key leaves the passcode out) does instead; else ask on a terminal.
+    const cached = needsPasscode(cfg) && tokenCacheOn && (await (await openTokenStore(cfg, io))?.hasUsable()) === true;
+    if (needsPasscode(cfg) && !cached && io.stdin.isTTY && io.stderr.isTTY) {
       const passcode = await promptPassword(io.stdin, io.stderr, io.signal, 'Passcode');
       io.secrets.add(passcode);
       cfg = await resolveCloudConfig({ ...input, passcode });
     }
     remember(io, cfg);
-    validateForAuth(cfg);
+    validateForAuth(cfg, { passcodeOptional: cached });
 
     const { CloudClient } = await import('../services/client.js');
-    const tokenCacheOn = o.tokenCache !== false && settings.tokenCache !== false && io.env['IMG_NO_TOKEN_CACHE'] === undefined;
     const tokenStore = tokenCacheOn ? await openTokenStore(cfg, io) : undefined;
     const timeout = o.timeout === undefined ? undefined : Number(o.timeout);
     if (timeout !== undefined && !(timeout > 0)) {

@@ -33,12 +33,12 @@ const CLOUD_KEYS: Partial<Record<Setting, string[]>> = {
 };
 
 /** A clouds.yaml value as a string (numbers were stringified by normalizeKeys). */
-function fileString(v: unknown, source: Source): string | undefined {
+function fileString(v: unknown, source: Source, listOk = false): string | undefined {
   if (v === undefined || v === null || v === '') return undefined;
   if (typeof v === 'string') return v;
   if (typeof v === 'boolean') return String(v);
   // A YAML list (`auth_methods: [v3password, v3totp]`) is kept as keystoneauth's comma-separated form.
-  if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v.join(',');
+  if (listOk && Array.isArray(v) && v.every((x) => typeof x === 'string')) return v.join(',');
   return fail(source, `${source.label} must be a string`);
 }
 
@@ -60,7 +60,7 @@ export function cloudLayer(cloud: Dict, where: string): Layer {
   if (!isDict(auth)) fail(src('auth'), `"auth" of ${where} must be a mapping`);
   const put = (setting: Setting, dict: Dict, key: string, prefix: string): boolean => {
     const source = src(prefix + key);
-    const value = fileString(dict[key], source);
+    const value = fileString(dict[key], source, setting === 'auth_methods');
     if (value !== undefined) layer[setting] = { value, source };
     return value !== undefined;
   };

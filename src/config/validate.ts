@@ -103,9 +103,10 @@ export function needsPasscode(cfg: CloudConfig): boolean {
  * Throw a ConfigError when the selected auth type lacks something it needs.
  * Every missing item is reported (joined with "; "), each naming the OS_*
  * variable and the flag to set it (secrets have no flag). Messages never
- * contain credential values.
+ * contain credential values. With `passcodeOptional` (a cached token will
+ * do), a missing TOTP passcode is not one of them.
  */
-export function validateForAuth(cfg: CloudConfig): void {
-  const list = problems(cfg, {});
+export function validateForAuth(cfg: CloudConfig, opts: { passcodeOptional?: boolean } = {}): void {
+  const list = problems(cfg, { passcode: opts.passcodeOptional });
   if (list.length > 0) throw new ConfigError(list.join('; '));
 }

@@ -3,6 +3,7 @@ import { open, rm, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { CloudConfig } from '../config/types.js';
 import { identityV3Url, type IssuedToken, type TokenStore } from './keystone.js';
+import { expiresSoon } from './token-provider.js';
 import { REOPEN_READ, cacheBase, createPrivate, ensureCacheDir, whyNotOurs, writePrivateFile } from './private-files.js';
 
 /** A lock older than this is taken to belong to a crashed process. */
@@ -111,6 +112,12 @@ export class FileTokenStore implements TokenStore {
     } finally {
       await fh?.close().catch(() => undefined);
     }
+  }
+
+  /** True when the cache holds a token that is not about to expire (the rule KeystoneAuth uses it by). */
+  async hasUsable(): Promise<boolean> {
+    const token = await this.load();
+    return token !== undefined && !expiresSoon(token);
   }
 
   async save(token: IssuedToken): Promise<void> {

@@ -89,6 +89,20 @@ describe('v3totp, v3multifactor, system scope and trusts', () => {
     assert.equal(reqs.length, 0);
   });
 
+  test('v3totp without a passcode, but a usable token in the cache: no prompt, no token request; without the cache exit 2', async () => {
+    await withTempDir('img-totp-cache-', async (home) => {
+      const first = await run(['token', 'issue', '-f', 'value', '-c', 'id'], totpEnv(totp(DEMO_TOTP)), home);
+      assertOk(first.r);
+      const again = await run(['token', 'issue', '-f', 'value', '-c', 'id'], totpEnv(null), home);
+      assertOk(again.r);
+      assert.equal(again.r.stdout, first.r.stdout);
+      assert.equal(tokenPosts(again.reqs).length, 0);
+      const uncached = await run(['--no-token-cache', 'token', 'issue'], totpEnv(null), home);
+      assert.equal(uncached.r.code, 2);
+      assert.equal(oneLine(uncached.r), 'Missing passcode: set OS_PASSCODE or pass --os-passcode');
+    });
+  });
+
   test('v3multifactor: password and totp methods in one request, in --os-auth-methods order', async () => {
     const passcode = totp(MFA_TOTP);
     const env = { ...cloud.env('mfa'), OS_AUTH_TYPE: 'v3multifactor', OS_PASSCODE: passcode };
