@@ -8,7 +8,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { totp } from '../helpers/totp.js';
 import {
-  CLOUD_DIR, authenticate, cleanupByPrefix, creds, describeRun, img, keystone, openstackRun, uniqueName,
+  CLOUD_DIR, authenticate, cleanupByPrefix, creds, describeRun, img, keystone, openstackRun, tempDir, uniqueName,
 } from './cloud.js';
 
 const PREFIX = uniqueName('it-identity');
@@ -43,6 +43,19 @@ describe('identity beyond passwords (real cloud)', { timeout: 180_000 }, () => {
     assert.equal(token['user_id'], users.json.users[0].id);
     assert.equal(token['project_id'], (await authenticate('demo')).projectId);
     const list = await img('demo', ['--no-token-cache', 'list', '-f', 'value', '-c', 'Name'], { env });
+    assert.equal(list.code, 0, describeRun(list));
+    assert.ok(list.stdout.split('\n').includes(`${PREFIX}-demoPrivate`), list.stdout);
+  });
+
+  test('v3totp: once a token is cached, the next run needs no passcode (the cache key leaves it out)', async () => {
+    const home = tempDir('img-it-totp-cache');
+    const env = userEnv('totp-user', { OS_AUTH_TYPE: 'v3totp', OS_PASSCODE: totp(secretOf('totp-user')), HOME: home });
+    const first = await img('demo', ['token', 'issue', '-f', 'value', '-c', 'id'], { env });
+    assert.equal(first.code, 0, describeRun(first));
+    const again = await img('demo', ['token', 'issue', '-f', 'value', '-c', 'id'], { env: { ...env, OS_PASSCODE: undefined } });
+    assert.equal(again.code, 0, describeRun(again));
+    assert.equal(again.stdout, first.stdout);
+    const list = await img('demo', ['list', '-f', 'value', '-c', 'Name'], { env: { ...env, OS_PASSCODE: undefined } });
     assert.equal(list.code, 0, describeRun(list));
     assert.ok(list.stdout.split('\n').includes(`${PREFIX}-demoPrivate`), list.stdout);
   });
