@@ -573,7 +573,7 @@ wait_all() {
 # What bootstrap and provisioning depend on; when it changes (new password or
 # port) they run again, otherwise a restart skips them.
 provision_stamp() {
-  printf '%s\n' "$KS_PORT" "$GL_PORT" "$PG_PORT" "$ADMIN_PW" "$DEMO_PW" "$GLANCE_PW" | sha256sum | cut -d' ' -f1
+  printf '%s\n' "$KS_PORT" "$GL_PORT" "$PG_PORT" "$ADMIN_PW" "$DEMO_PW" "$GLANCE_PW" "$IDENTITY_EXTRAS_VERSION" "$MFA_PW" | sha256sum | cut -d' ' -f1
 }
 
 # Creates admin, the admin/member/reader roles, RegionOne and the identity
@@ -645,6 +645,63 @@ print("provisioned")
 PYEOF
 }
 
+# ------------------------------------------- identity beyond passwords ---
+# For img's v3totp, v3multifactor, system-scope and trust tests
+# (test/integration/identity.test.ts). Keystone's `totp` auth method is
+# enabled in a conf.d file of its own; two users get a TOTP credential whose
+# base32 secret is written to the state dir (0600) so that tests can compute
+# the current passcode (RFC 6238: HMAC-SHA1, 30 s, 6 digits):
+#   totp-user  signs in with the totp method alone       → $STATE/totp-user.totp
+#   mfa-user   must use password AND totp (MFA rule)      → $STATE/mfa-user.totp
+# Both have `member` in `demo`; their password is $MFA_PW. Trusts and system
+# scope need nothing more: keystone-manage bootstrap gives admin the admin
+# role on the system, and the trust API is always on.
+IDENTITY_EXTRAS_VERSION=1
+MFA_PW=${IMG_CLOUD_MFA_PASSWORD:-mfa-secret-pw}
+
+write_identity_methods_conf() {
+  (umask 077; printf '[auth]\nmethods = password,token,application_credential,totp\n' \
+     >"$KS_DIR/conf.d/50-img-auth-methods.conf")
+}
+
+provision_identity_extras() {
+  log "creating totp-user and mfa-user (TOTP credentials)"
+  KS_URL=$KS_URL ADMIN_PW=$ADMIN_PW MFA_PW=$MFA_PW STATE=$STATE \
+  "$PY" - >>"$LOGS/provision.log" 2>&1 <<'PYEOF' || fail "provisioning TOTP users failed" "$LOGS/provision.log" "$LOGS/keystone.log"
+import base64, os
+from keystoneauth1 import session
+from keystoneauth1.identity import v3
+from keystoneclient.v3 import client
+
+E = os.environ
+ks = client.Client(session=session.Session(auth=v3.Password(
+    auth_url=E["KS_URL"], username="admin", password=E["ADMIN_PW"], project_name="admin",
+    user_domain_id="default", project_domain_id="default")), interface="public")
+demo = next(p for p in ks.projects.list(domain="default") if p.name == "demo")
+member = next(r for r in ks.roles.list() if r.name == "member")
+
+for name, rules in (("totp-user", None), ("mfa-user", [["password", "totp"]])):
+    u = next((x for x in ks.users.list(domain="default") if x.name == name), None)
+    if u is None:
+        u = ks.users.create(name, domain="default", password=E["MFA_PW"], default_project=demo)
+    else:
+        ks.users.update(u, password=E["MFA_PW"])
+    ks.roles.grant(member, user=u, project=demo)
+    for c in ks.credentials.list(user_id=u.id, type="totp"):
+        ks.credentials.delete(c)
+    secret = base64.b32encode(os.urandom(20)).decode()
+    ks.credentials.create(user=u, type="totp", blob=secret)
+    if rules:
+        ks.users.update(u, options={"multi_factor_auth_rules": rules, "multi_factor_auth_enabled": True})
+    path = os.path.join(E["STATE"], name + ".totp")
+    fd = os.open(path + ".tmp", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.write(fd, (secret + "\n").encode())
+    os.close(fd)
+    os.replace(path + ".tmp", path)
+    print("totp credential for", name)
+PYEOF
+}
+
 start_keystone() {
   our_pid keystone >/dev/null && return 0
   stop_daemon keystone   # leftovers of one that died, which may hold the port
@@ -670,7 +727,7 @@ wait_for_apis() {
     sleep 0.5
   done
   MAX_TIME=10
-  [[ $1 == provision ]] && provision_keystone
+  [[ $1 == provision ]] && provision_keystone && provision_identity_extras
   MAX_TIME=2
   while ! glance_ok "$tok"; do
     our_pid glance >/dev/null || fail "glance exited" "$LOGS/glance.log"
@@ -727,6 +784,7 @@ cmd_up() {
   ensure_glance_paste
   load_secrets
   write_configs
+  write_identity_methods_conf
   write_openrc admin-openrc admin "$ADMIN_PW" admin
   write_openrc demo-openrc demo "$DEMO_PW" demo
   ensure_postgres

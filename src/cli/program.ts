@@ -211,7 +211,7 @@ export function buildProgram(version: string, run: Runner, opts: { imageGroup?: 
 
   const token = program.command('token').description('Keystone tokens');
   const issue = showOutputOptions(token.command('issue').description('Issue a token (as openstack token issue)'));
-  example(issue, 'export OS_TOKEN=$(img token issue -f value -c id)');
+  example(issue, 'export OS_TOKEN=$(img token issue -f value -c id)', 'img token issue --os-system-scope all');
   issue.action(async (_o, cmd) => {
     const { issueToken } = await import('../commands/token.js');
     await run(cmd, 'show', (ctx) => issueToken(ctx));

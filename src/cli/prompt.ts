@@ -24,19 +24,20 @@ export async function readPasswordLine(stdin: Readable, signal?: AbortSignal): P
 }
 
 /**
- * Asks `Password: ` on the terminal without echoing what is typed. Ctrl-C
- * aborts; an empty answer is an error. A signal that arrives meanwhile
- * (SIGTERM, SIGHUP: `signal` aborted) ends the prompt at once, rejecting
- * with the signal's reason, and the terminal leaves raw mode.
+ * Asks `Password: ` (or `<label>: `, e.g. `Passcode`) on the terminal without
+ * echoing what is typed. Ctrl-C aborts; an empty answer is an error. A signal
+ * that arrives meanwhile (SIGTERM, SIGHUP: `signal` aborted) ends the prompt
+ * at once, rejecting with the signal's reason, and the terminal leaves raw mode.
  */
 export async function promptPassword(
   stdin: Readable & { isTTY?: boolean; setRawMode?: (on: boolean) => void },
   out: Writable,
   signal?: AbortSignal,
+  label = 'Password',
 ): Promise<string> {
   // Raw mode (no echo) before the prompt shows: what is typed as soon as it appears is never echoed.
   stdin.setRawMode?.(true);
-  out.write('Password: ');
+  out.write(`${label}: `);
   stdin.setEncoding('utf8');
   stdin.resume();
   try {
@@ -60,7 +61,7 @@ export async function promptPassword(
           if (ch === '\u0003') {
             // Raw mode turns Ctrl-C into this character instead of SIGINT: exit as for SIGINT (130).
             stop();
-            reject(new InterruptedError('Interrupted at the password prompt'));
+            reject(new InterruptedError(`Interrupted at the ${label.toLowerCase()} prompt`));
             return;
           }
           if (ch === '\u007f' || ch === '\b') typed = typed.slice(0, -1);
@@ -71,7 +72,7 @@ export async function promptPassword(
       if (signal?.aborted) onAbort();
       else signal?.addEventListener('abort', onAbort, { once: true });
     });
-    if (!password) throw new ConfigError('Empty password');
+    if (!password) throw new ConfigError(`Empty ${label.toLowerCase()}`);
     return password;
   } finally {
     stdin.setRawMode?.(false);

@@ -26,6 +26,10 @@ const SECRET_OPTIONS: Record<string, string> = {
   '--os-token': 'set OS_TOKEN',
   '--os-auth-token': 'set OS_TOKEN',
   '--os-application-credential-secret': 'set OS_APPLICATION_CREDENTIAL_SECRET',
+  '--os-client-secret': 'set OS_CLIENT_SECRET (or client_secret in clouds.yaml/secure.yaml)',
+  '--os-access-token': 'set OS_ACCESS_TOKEN (or access_token in clouds.yaml/secure.yaml)',
+  '--os-code': 'set OS_CODE (or code in clouds.yaml/secure.yaml)',
+  '--os-authorization-code': 'set OS_CODE (or code in clouds.yaml/secure.yaml)',
 };
 
 /**

@@ -1,6 +1,6 @@
 import type { Readable, Writable } from 'node:stream';
 import type { CommandContext, CommandResult, Progress, StdinFile } from '../commands/context.js';
-import { needsPassword, resolveCloudConfig, validateForAuth, loadImgSettings } from '../config/index.js';
+import { needsPasscode, needsPassword, resolveCloudConfig, validateForAuth, loadImgSettings, type ConfigInput } from '../config/index.js';
 import type { CloudConfig, ImgSettings } from '../config/types.js';
 import { ConfigError, UsageError } from '../errors.js';
 import { checkFormat, type ListFormat, type ShowFormat } from '../output/formats.js';
@@ -67,7 +67,8 @@ function checkedAs(printed: 'list' | 'show', checked: OutputKind, format: ListFo
 }
 
 function remember(io: Io, cfg: CloudConfig): void {
-  for (const s of [cfg.auth.password, cfg.auth.token, cfg.auth.applicationCredentialSecret]) {
+  const a = cfg.auth;
+  for (const s of [a.password, a.token, a.applicationCredentialSecret, a.passcode, a.clientSecret, a.accessToken, a.code]) {
     if (s) io.secrets.add(s);
   }
 }
@@ -95,7 +96,7 @@ export function makeRunner(io: Io): Runner {
     if (o.passwordStdin && o.file === '-') {
       throw new UsageError('--password-stdin and --file - both want stdin: use one');
     }
-    const input = { env: io.env, flags: o, cwd: io.cwd, homeDir: io.homeDir, cloudFromSettings: settings.cloud, warn: warnOnce };
+    const input: ConfigInput = { env: io.env, flags: o, cwd: io.cwd, homeDir: io.homeDir, cloudFromSettings: settings.cloud, warn: warnOnce };
     let cfg = await resolveCloudConfig(input);
     // --password-stdin is an explicit request: its password wins over one from OS_PASSWORD or clouds.yaml
     // (a stale exported OS_PASSWORD must not silently beat the password being piped in).
@@ -107,13 +108,22 @@ export function makeRunner(io: Io): Runner {
       if (password !== undefined) {
         io.secrets.add(password);
         cfg = await resolveCloudConfig({ ...input, password });
+        input.password = password;
       }
     }
+    const tokenCacheOn = o.tokenCache !== false && settings.tokenCache !== false && io.env['IMG_NO_TOKEN_CACHE'] === undefined;
+    // v3totp / v3multifactor without OS_PASSCODE or --os-passcode: a passcode only issues a token, so a
+    // usable cached one (its key leaves the passcode out) does instead; else ask on a terminal.
+    const cached = needsPasscode(cfg) && tokenCacheOn && (await (await openTokenStore(cfg, io))?.hasUsable()) === true;
+    if (needsPasscode(cfg) && !cached && io.stdin.isTTY && io.stderr.isTTY) {
+      const passcode = await promptPassword(io.stdin, io.stderr, io.signal, 'Passcode');
+      io.secrets.add(passcode);
+      cfg = await resolveCloudConfig({ ...input, passcode });
+    }
     remember(io, cfg);
-    validateForAuth(cfg);
+    validateForAuth(cfg, { passcodeOptional: cached });
 
     const { CloudClient } = await import('../services/client.js');
-    const tokenCacheOn = o.tokenCache !== false && settings.tokenCache !== false && io.env['IMG_NO_TOKEN_CACHE'] === undefined;
     const tokenStore = tokenCacheOn ? await openTokenStore(cfg, io) : undefined;
     const timeout = o.timeout === undefined ? undefined : Number(o.timeout);
     if (timeout !== undefined && !(timeout > 0)) {

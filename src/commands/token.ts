@@ -3,7 +3,8 @@ import { NONE, type CommandContext, type CommandResult } from './context.js';
 /**
  * `img token issue`: the current token (from the cache when still valid) as
  * `openstack token issue` prints it: expires, id, project_id, user_id
- * (domain_id instead of project_id for a domain-scoped token).
+ * (domain_id instead of project_id for a domain-scoped token, system for a
+ * system-scoped one).
  */
 export async function issueToken(ctx: CommandContext): Promise<CommandResult> {
   const issued = await (await ctx.keystone()).issue();
@@ -14,6 +15,8 @@ export async function issueToken(ctx: CommandContext): Promise<CommandResult> {
   ]);
   if (issued.project) info.set('project_id', issued.project.id);
   if (issued.domain) info.set('domain_id', issued.domain.id);
+  // openstackclient identity/v3/token.py: a system-scoped token shows `system  all`.
+  if (issued.system?.all) info.set('system', 'all');
   const fields = [...info.keys()].sort();
   return { kind: 'show', fields, values: fields.map((f) => info.get(f) ?? null) };
 }

@@ -11,6 +11,11 @@ const AUTH_KEYS: Partial<Record<Setting, string[]>> = {
   project_domain_name: [], project_domain_id: [], domain_name: [], domain_id: [],
   token: ['auth_token'], application_credential_id: [], application_credential_name: [],
   application_credential_secret: [],
+  // keystoneauth's v3totp, v3multifactor, scope and OpenID Connect options, as openstacksdk passes `auth:` on.
+  passcode: [], auth_methods: [], system_scope: [], trust_id: [],
+  identity_provider: [], protocol: [], client_id: [], client_secret: [], discovery_endpoint: [],
+  access_token_endpoint: [], openid_scope: [], access_token_type: [], access_token: [], redirect_uri: [],
+  code: ['authorization_code'],
 };
 
 /** Top-level clouds.yaml keys, first one present wins (auth_plugin/endpoint_type: loader.py `_fix_backwards_*`). */
@@ -28,10 +33,12 @@ const CLOUD_KEYS: Partial<Record<Setting, string[]>> = {
 };
 
 /** A clouds.yaml value as a string (numbers were stringified by normalizeKeys). */
-function fileString(v: unknown, source: Source): string | undefined {
+function fileString(v: unknown, source: Source, listOk = false): string | undefined {
   if (v === undefined || v === null || v === '') return undefined;
   if (typeof v === 'string') return v;
   if (typeof v === 'boolean') return String(v);
+  // A YAML list (`auth_methods: [v3password, v3totp]`) is kept as keystoneauth's comma-separated form.
+  if (listOk && Array.isArray(v) && v.every((x) => typeof x === 'string')) return v.join(',');
   return fail(source, `${source.label} must be a string`);
 }
 
@@ -53,7 +60,7 @@ export function cloudLayer(cloud: Dict, where: string): Layer {
   if (!isDict(auth)) fail(src('auth'), `"auth" of ${where} must be a mapping`);
   const put = (setting: Setting, dict: Dict, key: string, prefix: string): boolean => {
     const source = src(prefix + key);
-    const value = fileString(dict[key], source);
+    const value = fileString(dict[key], source, setting === 'auth_methods');
     if (value !== undefined) layer[setting] = { value, source };
     return value !== undefined;
   };

@@ -29,6 +29,18 @@ const FLAG_SETTING: Record<FlagName, Setting | undefined> = {
   osKey: 'key',
   insecure: 'insecure',
   osImageUrl: 'image_url',
+  osPasscode: 'passcode',
+  osAuthMethods: 'auth_methods',
+  osSystemScope: 'system_scope',
+  osTrustId: 'trust_id',
+  osIdentityProvider: 'identity_provider',
+  osProtocol: 'protocol',
+  osClientId: 'client_id',
+  osDiscoveryEndpoint: 'discovery_endpoint',
+  osAccessTokenEndpoint: 'access_token_endpoint',
+  osOpenidScope: 'openid_scope',
+  osAccessTokenType: 'access_token_type',
+  osRedirectUri: 'redirect_uri',
 };
 
 /** Secrets: environment (or clouds.yaml/secure.yaml) only, never a flag. */
@@ -36,6 +48,10 @@ const SECRET_ENV: readonly [string, Setting][] = [
   ['OS_PASSWORD', 'password'],
   ['OS_TOKEN', 'token'],
   ['OS_APPLICATION_CREDENTIAL_SECRET', 'application_credential_secret'],
+  ['OS_CLIENT_SECRET', 'client_secret'],
+  ['OS_ACCESS_TOKEN', 'access_token'],
+  ['OS_CODE', 'code'],
+  ['OS_AUTHORIZATION_CODE', 'code'],
 ];
 
 /**

@@ -3,9 +3,12 @@
  * the CLI (to declare the options and their help) and the resolver (to read
  * flags and environment) use, so the two cannot drift apart.
  *
- * No option carries a secret: passwords, tokens and application-credential
- * secrets would end up in shell history and `ps` output. They come from the
- * environment, clouds.yaml/secure.yaml, --password-stdin or the prompt.
+ * No option carries a secret: passwords, tokens, application-credential and
+ * OAuth client secrets, access tokens and authorization codes would end up in
+ * shell history and `ps` output. They come from the environment,
+ * clouds.yaml/secure.yaml, --password-stdin or the prompt. The one exception
+ * is --os-passcode (as the openstack client has it): a TOTP passcode is dead
+ * within a minute, and it is still kept out of --debug and messages.
  */
 
 /** camelCase option names, as commander derives them from the flag. */
@@ -35,7 +38,19 @@ export type FlagName =
   | 'osCert'
   | 'osKey'
   | 'insecure'
-  | 'osImageUrl';
+  | 'osImageUrl'
+  | 'osPasscode'
+  | 'osAuthMethods'
+  | 'osSystemScope'
+  | 'osTrustId'
+  | 'osIdentityProvider'
+  | 'osProtocol'
+  | 'osClientId'
+  | 'osDiscoveryEndpoint'
+  | 'osAccessTokenEndpoint'
+  | 'osOpenidScope'
+  | 'osAccessTokenType'
+  | 'osRedirectUri';
 
 interface OsFlag {
   /** commander flag spec, e.g. `--os-auth-url <url>`. */
@@ -71,7 +86,8 @@ export const OS_FLAGS: readonly OsFlag[] = [
   f('--os-cloud <name>', 'osCloud', ['OS_CLOUD'], 'Cloud name in clouds.yaml'),
   f('--os-auth-url <url>', 'osAuthUrl', ['OS_AUTH_URL'], 'Authentication URL'),
   f('--os-auth-type <type>', 'osAuthType', ['OS_AUTH_TYPE'],
-    'Authentication type: password, token or v3applicationcredential (default: chosen from the credentials)'),
+    'Authentication type: password, token, v3applicationcredential, v3totp, v3multifactor, v3oidcpassword, ' +
+    'v3oidcclientcredentials, v3oidcaccesstoken or v3oidcauthcode (default: chosen from the credentials)'),
   f('--os-username <name>', 'osUsername', ['OS_USERNAME'], 'Username'),
   f('--os-user-id <id>', 'osUserId', ['OS_USER_ID'], 'User ID'),
   f('--os-user-domain-name <name>', 'osUserDomainName', ['OS_USER_DOMAIN_NAME'], 'Domain name of the user'),
@@ -101,4 +117,22 @@ export const OS_FLAGS: readonly OsFlag[] = [
   f('--os-key <key-file>', 'osKey', ['OS_KEY'], 'Client certificate key file'),
   f('--insecure', 'insecure', ['OS_INSECURE'], 'Disable server certificate verification'),
   f('--os-image-url <url>', 'osImageUrl', ['OS_IMAGE_URL'], 'Image service endpoint, bypassing the catalog'),
+  // Identity beyond passwords (keystoneauth1 loading/_plugins/identity/v3.py option names).
+  f('--os-passcode <passcode>', 'osPasscode', ['OS_PASSCODE'],
+    'TOTP passcode for v3totp / v3multifactor (asked for on a terminal when missing)'),
+  f('--os-auth-methods <methods>', 'osAuthMethods', ['OS_AUTH_METHODS'],
+    'Methods for v3multifactor, comma-separated: v3password,v3totp'),
+  f('--os-system-scope <scope>', 'osSystemScope', ['OS_SYSTEM_SCOPE'], 'Scope to the system: all'),
+  f('--os-trust-id <id>', 'osTrustId', ['OS_TRUST_ID'], 'Trust ID to scope to'),
+  f('--os-identity-provider <name>', 'osIdentityProvider', ['OS_IDENTITY_PROVIDER'], "Identity provider's name in Keystone (OpenID Connect)"),
+  f('--os-protocol <name>', 'osProtocol', ['OS_PROTOCOL'], 'Federation protocol in Keystone, e.g. openid (OpenID Connect)'),
+  f('--os-client-id <id>', 'osClientId', ['OS_CLIENT_ID'], 'OAuth 2.0 client ID (secret: OS_CLIENT_SECRET)'),
+  f('--os-discovery-endpoint <url>', 'osDiscoveryEndpoint', ['OS_DISCOVERY_ENDPOINT'],
+    'OpenID Connect discovery document URL (…/.well-known/openid-configuration)'),
+  f('--os-access-token-endpoint <url>', 'osAccessTokenEndpoint', ['OS_ACCESS_TOKEN_ENDPOINT'],
+    'OpenID Connect token endpoint (overrides the discovery document)'),
+  f('--os-openid-scope <scope>', 'osOpenidScope', ['OS_OPENID_SCOPE'], 'OpenID Connect scope requested, default: openid profile'),
+  f('--os-access-token-type <type>', 'osAccessTokenType', ['OS_ACCESS_TOKEN_TYPE'],
+    'Which token of the identity provider to give Keystone: access_token (default) or id_token'),
+  f('--os-redirect-uri <uri>', 'osRedirectUri', ['OS_REDIRECT_URI'], 'Redirect URI for v3oidcauthcode (code: OS_CODE)'),
 ];

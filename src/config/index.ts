@@ -3,5 +3,5 @@ export { loadImgSettings } from './img-settings.js';
 export { OS_FLAGS } from './flags.js';
 export { interfaceOf } from './interface.js';
 export { resolveCloudConfig, type ConfigInput } from './resolve.js';
-export { needsPassword, validateForAuth } from './validate.js';
+export { needsPasscode, needsPassword, validateForAuth } from './validate.js';
 export type { AuthSettings, CloudConfig, ImgSettings, Interface } from './types.js';

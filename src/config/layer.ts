@@ -8,7 +8,10 @@ export type Setting =
   | 'project_domain_name' | 'project_domain_id' | 'domain_name' | 'domain_id' | 'default_domain'
   | 'token' | 'application_credential_id' | 'application_credential_name' | 'application_credential_secret'
   | 'region_name' | 'interface' | 'identity_api_version' | 'image_api_version'
-  | 'cacert' | 'cert' | 'key' | 'insecure' | 'image_url';
+  | 'cacert' | 'cert' | 'key' | 'insecure' | 'image_url'
+  | 'passcode' | 'auth_methods' | 'system_scope' | 'trust_id'
+  | 'identity_provider' | 'protocol' | 'client_id' | 'client_secret' | 'discovery_endpoint' | 'access_token_endpoint'
+  | 'openid_scope' | 'access_token_type' | 'access_token' | 'redirect_uri' | 'code';
 
 /** Where a value came from; flags get UsageError, everything else ConfigError. */
 export interface Source {

@@ -5,6 +5,7 @@ import { cloudLayer } from './cloud-layer.js';
 import { envLayer, flagLayer } from './flag-env-layers.js';
 import type { FlagName } from './flags.js';
 import { interfaceOf } from './interface.js';
+import { identitySettings, pickScope, signsInAsUser } from './identity-settings.js';
 import { fail, mergeLayers, stringOf, type Layer, type Setting } from './layer.js';
 import type { Warn } from './load-first.js';
 import { applyRegion, pickCloud } from './select-cloud.js';
@@ -21,6 +22,8 @@ export interface ConfigInput {
   homeDir: string;
   /** From --password-stdin or the Password: prompt, when the caller asked for it (see needsPassword). */
   password?: string;
+  /** From the Passcode: prompt, when the caller asked for it (see needsPasscode). */
+  passcode?: string;
   /**
    * img's own `cloud` setting: used when neither --os-cloud nor OS_CLOUD is
    * given, and ignored when OS_AUTH_URL or --os-auth-url describes the cloud.
@@ -93,8 +96,10 @@ export async function resolveCloudConfig(input: ConfigInput): Promise<CloudConfi
   const { cloud, region } = picked.where
     ? applyRegion(picked.cloud, wantedRegion, picked.where)
     : { cloud: picked.cloud, region: stringOf(wantedRegion) };
-  const given: Layer = input.password ? { password: { value: input.password, source: { kind: 'input', label: 'password' } } } : {};
-  const m = mergeLayers([given, flags, env, picked.where ? cloudLayer(cloud, picked.where) : {}]);
+  const given: Layer = {};
+  if (input.password) given.password = { value: input.password, source: { kind: 'input', label: 'password' } };
+  if (input.passcode) given.passcode = { value: input.passcode, source: { kind: 'input', label: 'passcode' } };
+  const m = pickScope(mergeLayers([given, flags, env, picked.where ? cloudLayer(cloud, picked.where) : {}]));
   const str = (s: Setting): string | undefined => stringOf(m[s]);
 
   const type = authType(m);
@@ -116,6 +121,7 @@ export async function resolveCloudConfig(input: ConfigInput): Promise<CloudConfi
     applicationCredentialId: str('application_credential_id'),
     applicationCredentialName: str('application_credential_name'),
     applicationCredentialSecret: str('application_credential_secret'),
+    ...identitySettings(m),
   });
 
   if (auth.projectName || auth.projectId) {
@@ -130,9 +136,10 @@ export async function resolveCloudConfig(input: ConfigInput): Promise<CloudConfi
     delete auth.domainName;
     delete auth.domainId;
   }
-  if (type === 'password') {
+  if (signsInAsUser(auth) || type.startsWith('v3oidc')) {
     const defaultDomain = str('default_domain') ?? DEFAULT_DOMAIN;
-    if (!auth.userDomainName && !auth.userDomainId) auth.userDomainId = defaultDomain;
+    // An OpenID Connect user belongs to the identity provider, not to a domain img could name.
+    if (!auth.userDomainName && !auth.userDomainId && signsInAsUser(auth)) auth.userDomainId = defaultDomain;
     if (!auth.projectDomainName && !auth.projectDomainId) auth.projectDomainId = defaultDomain;
   }
 

@@ -9,6 +9,12 @@ const AUTH_TYPES = new Map<string, AuthType>([
   ['token', 'token'],
   ['v3token', 'token'],
   ['v3applicationcredential', 'v3applicationcredential'],
+  ['v3totp', 'v3totp'],
+  ['v3multifactor', 'v3multifactor'],
+  ['v3oidcpassword', 'v3oidcpassword'],
+  ['v3oidcclientcredentials', 'v3oidcclientcredentials'],
+  ['v3oidcaccesstoken', 'v3oidcaccesstoken'],
+  ['v3oidcauthcode', 'v3oidcauthcode'],
 ]);
 
 /**

@@ -6,7 +6,13 @@
  */
 
 /** Keystone auth methods img implements (`v3password`/`v3token` are accepted as aliases). */
-export type AuthType = 'password' | 'token' | 'v3applicationcredential';
+export type AuthType = 'password' | 'token' | 'v3applicationcredential' | 'v3totp' | 'v3multifactor' | OidcAuthType;
+
+/** keystoneauth's OpenID Connect plugins: an identity provider's token, exchanged at Keystone's federation endpoint. */
+export type OidcAuthType = 'v3oidcpassword' | 'v3oidcclientcredentials' | 'v3oidcaccesstoken' | 'v3oidcauthcode';
+
+/** The methods `v3multifactor` may combine (keystoneauth plugin names). */
+export type FactorMethod = 'v3password' | 'v3totp';
 
 /** Service catalog interface. `publicURL`-style values are normalised before they get here. */
 export type Interface = 'public' | 'internal' | 'admin';
@@ -32,6 +38,29 @@ export interface AuthSettings {
   applicationCredentialId?: string;
   applicationCredentialName?: string;
   applicationCredentialSecret?: string;
+  /** TOTP passcode (v3totp, or v3multifactor with v3totp): a secret, if a short-lived one. */
+  passcode?: string;
+  /** v3multifactor's methods, checked (see identity-settings.ts). */
+  authMethods?: FactorMethod[];
+  /** System scope (only `all` exists); excludes project, domain and trust scope. */
+  systemScope?: 'all';
+  trustId?: string;
+  /** OpenID Connect: the identity provider and protocol as Keystone names them. */
+  identityProvider?: string;
+  protocol?: string;
+  clientId?: string;
+  clientSecret?: string;
+  discoveryEndpoint?: string;
+  accessTokenEndpoint?: string;
+  /** Default `openid profile`. */
+  openidScope?: string;
+  /** Which field of the identity provider's answer Keystone gets: `access_token` (default) or `id_token`. */
+  accessTokenType?: 'access_token' | 'id_token';
+  /** v3oidcaccesstoken: an access token the user already has. */
+  accessToken?: string;
+  redirectUri?: string;
+  /** v3oidcauthcode: the authorization code. */
+  code?: string;
 }
 
 export interface CloudConfig {

@@ -4,8 +4,33 @@ import { shellQuote } from '../util/safe-text.js';
 /** Headers whose values are credentials; printed as `{SHA256}<hex>` (as keystoneauth does). */
 const TOKEN_HEADERS = new Set(['x-auth-token', 'x-subject-token', 'x-service-token', 'authorization']);
 
-/** Keys whose JSON values are secrets in Keystone auth bodies. */
-const SECRET_KEYS = new Set(['password', 'secret', 'token', 'id_token', 'access_token']);
+/**
+ * Keys whose JSON values are secrets: Keystone auth bodies (password, TOTP
+ * passcode, application-credential secret, token) and an OpenID Connect
+ * identity provider's token response.
+ */
+const SECRET_KEYS = new Set(['password', 'secret', 'token', 'id_token', 'access_token', 'refresh_token', 'passcode', 'client_secret']);
+
+/** Fields of an OAuth 2.0 form body (a token endpoint request) whose values are secrets. */
+const SECRET_FORM_FIELDS = new Set([...SECRET_KEYS, 'code', 'assertion', 'client_assertion', 'otp', 'totp']);
+
+/**
+ * `text` with the values of secret fields replaced by `***` when it is an
+ * `application/x-www-form-urlencoded` body (`grant_type=password&password=…`);
+ * anything else is returned as it is.
+ */
+export function redactForm(text: string): string {
+  if (!/^[\w.%+~-]+=[^&\s]*(&[\w.%+~-]+=[^&\s]*)*$/.test(text)) return text;
+  return text.split('&').map((pair) => {
+    let key = pair.slice(0, pair.indexOf('='));
+    try {
+      key = decodeURIComponent(key.replace(/\+/g, ' '));
+    } catch {
+      // A malformed escape: compared as written.
+    }
+    return SECRET_FORM_FIELDS.has(key) ? `${pair.slice(0, pair.indexOf('='))}=***` : pair;
+  }).join('&');
+}
 
 /** `{SHA256}<hex>` of a credential: lets two debug lines be correlated without revealing it. */
 function hashSecret(value: string): string {

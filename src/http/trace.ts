@@ -1,6 +1,6 @@
 /** The `--debug` lines: each request as a curl command and each response, secrets redacted, controls escaped, bodies capped. */
 import { Readable } from 'node:stream';
-import { curlCommand, maskTokens, redactHeaders, redactJson, redactUrl, withoutCatalog } from './redact.js';
+import { curlCommand, maskTokens, redactForm, redactHeaders, redactJson, redactUrl, withoutCatalog } from './redact.js';
 import { header, MAX_JSON_BODY, readLimited, type HttpResponse } from './response.js';
 import { visible } from '../util/safe-text.js';
 
@@ -56,7 +56,8 @@ function debugJson(text: string): string {
   try {
     shown = JSON.stringify(withoutCatalog(redactJson(JSON.parse(text))));
   } catch {
-    // Not JSON: printed as it is, less anything that looks like a token (below).
+    // Not JSON: printed as it is (less the secrets of a form body), less anything that looks like a token (below).
+    shown = redactForm(text);
   }
   // Also in JSON: Keystone quotes tokens in messages ("Could not find token: gAAAAA…").
   shown = maskTokens(shown);

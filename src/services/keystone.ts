@@ -3,10 +3,11 @@ import { ApiError, AuthenticationFailedError, ConfigError, UnauthorizedError } f
 import type { AuthSettings } from '../config/types.js';
 import type { HttpSession } from '../http/session.js';
 import { redactUrl } from '../http/redact.js';
-import { header, readJsonBody } from '../http/response.js';
+import { header, readJsonBody, type HttpResponse } from '../http/response.js';
 import { endpointUrl } from './endpoint.js';
 import { checkTokenBody } from './shape.js';
-import { buildAuthRequest } from './auth-request.js';
+import { buildAuthRequest, scopeOf } from './auth-request.js';
+import { federatedLogin } from './oidc.js';
 
 /** One endpoint of a catalog entry, as Keystone v3 returns it. */
 interface CatalogEndpoint {
@@ -40,6 +41,8 @@ export interface IssuedToken {
   user: NamedRef;
   project?: NamedRef;
   domain?: NamedRef;
+  /** A system-scoped token's scope: `{"all": true}`. */
+  system?: { all?: boolean };
   roles?: { id: string; name: string }[];
   catalog: CatalogService[];
 }
@@ -77,6 +80,25 @@ export function identityV3Url(authUrl: string): string {
   return url.toString().replace(/\/$/, '');
 }
 
+/**
+ * Keystone's 401 for a user whose multi-factor rules the methods sent do not
+ * satisfy (an auth receipt with `required_auth_methods`), as one line that
+ * says which methods would do and how to send them; undefined for any other 401.
+ */
+function moreFactorsNeeded(err: UnauthorizedError): string | undefined {
+  let rules: unknown;
+  try {
+    rules = (JSON.parse(err.serverMessage ?? '') as { required_auth_methods?: unknown }).required_auth_methods;
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(rules) || !rules.every((r) => Array.isArray(r) && r.every((m) => typeof m === 'string'))) return undefined;
+  const sets = (rules as string[][]).map((r) => [...r].sort().join('+')).join(' or ');
+  const rid = err.requestId ? ` (Request-ID: ${err.requestId})` : '';
+  return `Authentication failed: this user must sign in with ${sets} (HTTP 401)${rid}: ` +
+    'use --os-auth-type v3multifactor with --os-auth-methods v3password,v3totp';
+}
+
 /** Keystone v3 calls img makes: issue and revoke tokens. */
 export class KeystoneClient {
   readonly baseUrl: string;
@@ -95,12 +117,28 @@ export class KeystoneClient {
    * {@link ConfigError}. Never puts the secret in any message.
    */
   async issueToken(): Promise<IssuedToken> {
+    if (!this.auth.authType.startsWith('v3oidc')) return this.postTokens(this.auth);
+    // OpenID Connect: an unscoped federated token, then (keystoneauth's FederationBaseAuth) rescoped with it.
+    let unscoped: IssuedToken;
+    try {
+      unscoped = await this.tokenOf(await federatedLogin(this.session, this.auth, this.baseUrl, this.signal));
+    } catch (err) {
+      if (err instanceof ApiError && [401, 403, 404].includes(err.status)) {
+        throw new AuthenticationFailedError(`Keystone refused the identity provider's token: ${err.reason}`, { cause: err });
+      }
+      throw err;
+    }
+    return scopeOf(this.auth) ? this.postTokens({ ...this.auth, token: unscoped.token }) : unscoped;
+  }
+
+  /** POST /v3/auth/tokens with the body {@link buildAuthRequest} makes of `auth`; errors as {@link issueToken} says. */
+  private async postTokens(auth: AuthSettings): Promise<IssuedToken> {
     let res;
     try {
       res = await this.session.request({
         method: 'POST',
         url: `${this.baseUrl}/auth/tokens`,
-        json: buildAuthRequest(this.auth),
+        json: buildAuthRequest(auth),
         authenticated: false,
         // Issuing a token has no side effect worth protecting: retry it like a GET.
         idempotent: true,
@@ -110,7 +148,7 @@ export class KeystoneClient {
     } catch (err) {
       if (err instanceof UnauthorizedError) {
         const hint = this.auth.authType === 'token' ? ' (the OS_TOKEN given cannot be renewed; get a new one)' : '';
-        throw new AuthenticationFailedError(`${err.message}${hint}`, { cause: err });
+        throw new AuthenticationFailedError(`${moreFactorsNeeded(err) ?? err.message}${hint}`, { cause: err });
       }
       // Keystone answers a token-method request for an expired or revoked token with 404
       // ("Failed to validate token", "Could not recognize Fernet token"): that is the token's
@@ -131,6 +169,11 @@ export class KeystoneClient {
       }
       throw err;
     }
+    return this.tokenOf(res);
+  }
+
+  /** The token of a token response: X-Subject-Token and the checked body. */
+  private async tokenOf(res: HttpResponse): Promise<IssuedToken> {
     const token = header(res.headers, 'x-subject-token');
     const text = await readJsonBody(res, 'POST');
     if (!token) throw new AuthenticationFailedError('Authentication failed: Keystone sent no X-Subject-Token header');

@@ -10,6 +10,7 @@
 import { ImgError } from '../errors.js';
 
 type Json = Record<string, unknown>;
+type Service = 'Glance' | 'Keystone' | 'the identity provider';
 
 /** `a list`, `null`, `a string`… for an error message. */
 function kindOf(value: unknown): string {
@@ -25,7 +26,7 @@ function isObject(value: unknown): value is Json {
 }
 
 /** The error for a response of the wrong shape: `unexpected response from Glance: "images" is not a list`. */
-function unexpected(service: 'Glance' | 'Keystone', what: string): ImgError {
+function unexpected(service: Service, what: string): ImgError {
   return new ImgError(`unexpected response from ${service}: ${what}`);
 }
 
@@ -41,7 +42,7 @@ function hasKind(value: unknown, expected: Expected): boolean {
  * Checks `obj[key]` is of the `expected` kind; `null` and absence are
  * accepted when `optional`. `where` is the JSON path of `obj` in messages.
  */
-function field(service: 'Glance' | 'Keystone', obj: Json, key: string, where: string, expected: Expected, optional: boolean): void {
+function field(service: Service, obj: Json, key: string, where: string, expected: Expected, optional: boolean): void {
   const value = Object.hasOwn(obj, key) ? obj[key] : undefined;
   if ((value === undefined || value === null) && optional) return;
   if (!hasKind(value, expected)) {
@@ -131,4 +132,24 @@ export function checkTokenBody<T>(value: unknown): { token: T } {
     });
   });
   return value as { token: T };
+}
+
+/**
+ * An OpenID Connect discovery document: an object whose `token_endpoint` is
+ * a string and `grant_types_supported` a list, where present.
+ */
+export function checkDiscoveryDocument(value: unknown): { token_endpoint?: string; grant_types_supported?: unknown[] } {
+  const who = 'the identity provider';
+  if (!isObject(value)) throw unexpected(who, `the discovery document is ${kindOf(value)}, not an object`);
+  field(who, value, 'token_endpoint', '', 'string', true);
+  field(who, value, 'grant_types_supported', '', 'list', true);
+  return value as { token_endpoint?: string; grant_types_supported?: unknown[] };
+}
+
+/** The token endpoint's answer: an object with the string `key` (`access_token` or `id_token`). */
+export function checkIdpToken(value: unknown, key: 'access_token' | 'id_token'): string {
+  const who = 'the identity provider';
+  if (!isObject(value)) throw unexpected(who, `the token response is ${kindOf(value)}, not an object`);
+  field(who, value, key, '', 'string', false);
+  return value[key] as string;
 }

@@ -3,6 +3,7 @@ import { open, rm, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { CloudConfig } from '../config/types.js';
 import { identityV3Url, type IssuedToken, type TokenStore } from './keystone.js';
+import { expiresSoon } from './token-provider.js';
 import { REOPEN_READ, cacheBase, createPrivate, ensureCacheDir, whyNotOurs, writePrivateFile } from './private-files.js';
 
 /** A lock older than this is taken to belong to a crashed process. */
@@ -11,12 +12,17 @@ const LOCK_POLL_MS = 25;
 
 /**
  * The cache key for a configuration: auth URL, auth type, user, domains,
- * scope and a SHA-256 of the secret — never the secret itself — so a changed
- * password or another project never reuses a token.
+ * scope (project, domain, system, trust), the multi-factor methods, the
+ * identity provider, protocol, client and endpoints of OpenID Connect, and a
+ * SHA-256 of the secrets — never the secrets themselves — so a changed
+ * password, another project, a system-scoped or trust-scoped run, or another
+ * identity provider or client never reuses a token. A TOTP passcode is left
+ * out: it changes every 30 s, and the token it helped issue stays the user's.
  */
 export function cacheKey(cfg: CloudConfig): string {
   const a = cfg.auth;
-  const secret = a.password ?? a.applicationCredentialSecret ?? a.token ?? '';
+  const secrets = [a.password, a.applicationCredentialSecret, a.token, a.clientSecret, a.accessToken, a.code];
+  const secret = secrets.some((s) => s !== undefined) ? JSON.stringify(secrets.map((s) => s ?? null)) : '';
   const identity = [
     identityV3Url(a.authUrl),
     a.authType,
@@ -32,6 +38,17 @@ export function cacheKey(cfg: CloudConfig): string {
     a.domainName ?? '',
     a.applicationCredentialId ?? '',
     a.applicationCredentialName ?? '',
+    a.systemScope ?? '',
+    a.trustId ?? '',
+    (a.authMethods ?? []).join(','),
+    a.identityProvider ?? '',
+    a.protocol ?? '',
+    a.clientId ?? '',
+    a.discoveryEndpoint ?? '',
+    a.accessTokenEndpoint ?? '',
+    a.openidScope ?? '',
+    a.accessTokenType ?? '',
+    a.redirectUri ?? '',
     createHash('sha256').update(secret).digest('hex'),
   ];
   return createHash('sha256').update(JSON.stringify(identity)).digest('hex').slice(0, 40);
@@ -95,6 +112,12 @@ export class FileTokenStore implements TokenStore {
     } finally {
       await fh?.close().catch(() => undefined);
     }
+  }
+
+  /** True when the cache holds a token that is not about to expire (the rule KeystoneAuth uses it by). */
+  async hasUsable(): Promise<boolean> {
+    const token = await this.load();
+    return token !== undefined && !expiresSoon(token);
   }
 
   async save(token: IssuedToken): Promise<void> {

@@ -90,7 +90,7 @@ export class KeystoneAuth implements AuthProvider {
 const ISSUED_HERE_MARGIN_MS = 5_000;
 
 /** True when fewer than `marginMs` (default 120 s) of the token's life remain (then it is renewed, not used). */
-function expiresSoon(token: Pick<IssuedToken, 'expires_at'>, now = Date.now(), marginMs = 120_000): boolean {
+export function expiresSoon(token: Pick<IssuedToken, 'expires_at'>, now = Date.now(), marginMs = 120_000): boolean {
   const expires = Date.parse(token.expires_at);
   return !Number.isFinite(expires) || expires - now < marginMs;
 }

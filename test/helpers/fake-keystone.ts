@@ -124,7 +124,8 @@ export class FakeKeystone {
   readonly tokens = new Map<string, TokenRecord>();
   private readonly domains: FakeDomain[];
   private readonly projects: Project[];
-  private readonly users: User[];
+  /** The users, with their IDs and passwords (hooks such as fake-idp.ts authenticate them themselves). */
+  readonly users: User[];
   private readonly appCreds: AppCred[] = [];
 
   constructor(private readonly cfg: KeystoneConfig) {

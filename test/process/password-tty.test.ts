@@ -8,6 +8,8 @@ import { withTempDir } from '../helpers/files.js';
 import { ADMIN_PASSWORD_AUTH, authBody, tokenPosts } from '../helpers/requests.js';
 import { during } from '../helpers/run-against-fake.js';
 import { FakeCloud } from '../helpers/fake-cloud.js';
+import { installIdentityExtras } from '../helpers/fake-idp.js';
+import { totp } from '../helpers/totp.js';
 import { IMG_BIN } from '../helpers/paths.js';
 import type { ImgResult } from '../helpers/run-img.js';
 
@@ -41,17 +43,38 @@ describe('openrc password auth on a terminal', () => {
       assert.equal(cancelled.reqs.length, 0);
     });
   });
+
+  test('v3totp without OS_PASSCODE on a terminal: a Passcode: prompt without echo', { skip: SCRIPT ? false : 'needs script(1) for a pty' }, async () => {
+    const secret = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
+    const remove = installIdentityExtras(cloud, { totp: { demo: secret } });
+    try {
+      await withTempDir('img-auth-env-', async (home) => {
+        const env: Record<string, string> = {
+          ...cloud.env('demo'), OS_AUTH_TYPE: 'v3totp', PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: home, TERM: 'dumb', IMG_NO_TOKEN_CACHE: '1',
+        };
+        delete env['OS_PASSWORD'];
+        const passcode = totp(secret);
+        const typed = await during(cloud, async () => onTerminal(['token', 'issue', '-f', 'value', '-c', 'user_id'], env, `${passcode}\r`, 'Passcode: '));
+        assert.equal(typed.r.code, 0, typed.r.stdout);
+        assert.equal(typed.r.stdout, `Passcode: \r\n${cloud.keystone.users.find((u) => u.name === 'demo')!.id}\r\n`, 'the passcode is not echoed');
+        const body = authBody(tokenPosts(typed.reqs)[0]) as { auth: { identity: { totp: { user: { passcode: string } } } } };
+        assert.equal(body.auth.identity.totp.user.passcode, passcode);
+      });
+    } finally {
+      remove();
+    }
+  });
 });
 
-/** Runs img on a pty (stdin, stdout and stderr all the terminal), types `keys` once it asks for a password. */
-async function onTerminal(args: string[], env: Record<string, string>, keys: string): Promise<ImgResult> {
+/** Runs img on a pty (stdin, stdout and stderr all the terminal), types `keys` once it shows `prompt`. */
+async function onTerminal(args: string[], env: Record<string, string>, keys: string, prompt = 'Password: '): Promise<ImgResult> {
   const command = [process.execPath, IMG_BIN, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ');
   const child = spawn(SCRIPT!, ['-qec', command, '/dev/null'], { cwd: env['HOME'], env, stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
   const closed = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  for (let i = 0; i < 200 && !out.includes('Password: '); i++) await new Promise((r) => setTimeout(r, 25));
+  for (let i = 0; i < 200 && !out.includes(prompt); i++) await new Promise((r) => setTimeout(r, 25));
   child.stdin.write(keys);
   const code = await Promise.race([closed, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 10_000))]);
   if (code === 'timeout') {

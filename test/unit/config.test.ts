@@ -335,10 +335,11 @@ describe('flags', () => {
     const flags: ConfigInput['flags'] = {};
     const values: Record<string, string> = {
       osInterface: 'admin', osEndpointType: 'admin', osIdentityApiVersion: '3', osImageApiVersion: '2',
-      osAuthType: 'password', osRegionName: 'flag-region',
+      osAuthType: 'password', osRegionName: 'flag-region', osAccessTokenType: 'id_token', osAuthMethods: 'v3totp',
     };
+    // System and trust scope exclude the project scope set here: they have a test of their own below.
     for (const def of OS_FLAGS) {
-      if (def.key === 'osCloud' || def.key === 'insecure') continue;
+      if (def.key === 'osCloud' || def.key === 'insecure' || def.key === 'osSystemScope' || def.key === 'osTrustId') continue;
       for (const name of def.env) env[name] = 'from-env';
       flags[def.key] = values[def.key] ?? `flag-${def.key}`;
     }
@@ -365,6 +366,22 @@ describe('flags', () => {
     assert.equal(cfg.key, 'flag-osKey');
     const scoped = await resolve({ OS_DOMAIN_NAME: 'env' }, { osDomainName: 'flag' });
     assert.equal(scoped.auth.domainName, 'flag');
+    assert.equal(cfg.auth.passcode, 'flag-osPasscode');
+    assert.deepEqual(cfg.auth.authMethods, ['v3totp']);
+    assert.equal(cfg.auth.identityProvider, 'flag-osIdentityProvider');
+    assert.equal(cfg.auth.protocol, 'flag-osProtocol');
+    assert.equal(cfg.auth.clientId, 'flag-osClientId');
+    assert.equal(cfg.auth.discoveryEndpoint, 'flag-osDiscoveryEndpoint');
+    assert.equal(cfg.auth.accessTokenEndpoint, 'flag-osAccessTokenEndpoint');
+    assert.equal(cfg.auth.openidScope, 'flag-osOpenidScope');
+    assert.equal(cfg.auth.accessTokenType, 'id_token');
+    assert.equal(cfg.auth.redirectUri, 'flag-osRedirectUri');
+  });
+
+  test('--os-system-scope and --os-trust-id win over their variables', async () => {
+    const { resolve } = sandbox();
+    assert.equal((await resolve({ OS_SYSTEM_SCOPE: 'everything' }, { osSystemScope: 'all' })).auth.systemScope, 'all');
+    assert.equal((await resolve({ OS_TRUST_ID: 'env-trust' }, { osTrustId: 'flag-trust' })).auth.trustId, 'flag-trust');
   });
 
   test('a value-taking flag given as a boolean is a usage error', async () => {
@@ -380,7 +397,8 @@ describe('flags', () => {
       assert.equal(camel, f.key, f.flag);
       assert.ok(f.env.length > 0);
       for (const e of f.env) assert.ok(f.help.includes(e), `${f.flag} help should mention ${e}`);
-      assert.doesNotMatch(f.flag, /password|token|secret/i);
+      // The token endpoint's URL and which token to use are settings, not secrets.
+      if (f.key !== 'osAccessTokenEndpoint' && f.key !== 'osAccessTokenType') assert.doesNotMatch(f.flag, /password|token|secret/i);
     }
     for (const need of ['OS_AUTH_URL', 'OS_CLOUD', 'OS_TENANT_NAME', 'OS_ENDPOINT_TYPE', 'OS_INSECURE', 'OS_IMAGE_URL']) {
       assert.ok(OS_FLAGS.some((f) => f.env.includes(need)), need);
