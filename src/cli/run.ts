@@ -137,6 +137,8 @@ export function makeRunner(io: Io): Runner {
     const showProgress = o.progress ?? (settings.progress !== false && io.stderr.isTTY === true);
     const ctx: CommandContext = {
       images: () => client.images(),
+      members: () => client.members(),
+      projects: () => client.projects(),
       keystone: () => client.keystone(),
       signal: io.signal,
       // Getters: creating process.stdin costs ~10 ms, and most commands never read it.
