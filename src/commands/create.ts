@@ -10,8 +10,9 @@ import {
   type AttributeOptions,
   CONTAINER_FORMATS, DISK_FORMATS, checkPropertyKeys, keyValues, oneOf, onOff, visibilityFlag, wholeNumber,
 } from './parse.js';
+import { type ProjectOptions, checkProjectOptions, projectOption } from './project-options.js';
 
-interface CreateOptions extends AttributeOptions {
+interface CreateOptions extends AttributeOptions, ProjectOptions {
   file?: string;
   id?: string;
   keepPartial?: boolean;
@@ -26,8 +27,12 @@ interface CreateOptions extends AttributeOptions {
  */
 export async function createImage(ctx: CommandContext, name: string, opts: CreateOptions): Promise<CommandResult> {
   const attributes = creationAttributes(name, opts);
+  checkProjectOptions(opts);
   const source = await uploadSource(ctx, opts.file);
   try {
+    // The owner is resolved before anything is created: an unknown project leaves nothing behind.
+    const owner = await projectOption(ctx, opts);
+    if (owner !== undefined) attributes['owner'] = owner;
     return await createWithData(ctx, attributes, source, opts);
   } finally {
     await source?.close();
