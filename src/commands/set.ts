@@ -47,7 +47,7 @@ export async function setImage(ctx: CommandContext, ref: string, opts: SetOption
   if (hidden !== undefined) changes['os_hidden'] = hidden;
   const activation = onOff(opts.activate, opts.deactivate, '--activate', '--deactivate');
   const membership = membershipFlag(opts);
-  if (Object.keys(changes).length === 0 && !opts.tag?.length && activation === undefined && !membership && !opts.project) {
+  if (Object.keys(changes).length === 0 && !opts.tag?.length && activation === undefined && !membership && opts.project === undefined) {
     throw new UsageError('Nothing to change: give at least one option (see img set --help)');
   }
   // With a membership flag, --project names the member whose status changes, never a new owner

@@ -293,6 +293,8 @@ describe('image sharing against the fake cloud', () => {
       { args: ['set', 'golden', '--project-domain', 'Default', '--name', 'x'], line: '--project-domain needs --project (the domain of that project)', code: 2 },
       { args: ['list', '--project-domain', 'Default'], line: '--project-domain needs --project (the domain of that project)', code: 2 },
       { args: ['create', 'x', '--project-domain', 'Default'], line: '--project-domain needs --project (the domain of that project)', code: 2 },
+      { args: ['set', 'golden', '--project', ''], line: "Invalid value '' for --project: expected a project name or ID", code: 2 },
+      { args: ['set', 'golden', '--project', 'demo', '--project-domain', ''], line: "Invalid value '' for --project-domain: expected a domain name or ID", code: 2 },
       { args: ['list', '--project', ''], line: "Invalid value '' for --project: expected a project name or ID", code: 2 },
       { args: ['add', 'project', 'golden', ''], line: "Invalid value '' for --project: expected a project name or ID", code: 2 },
       { args: ['add', 'project', 'golden'], line: "missing required argument 'project'", code: 2 },
@@ -311,6 +313,14 @@ describe('image sharing against the fake cloud', () => {
         assert.deepEqual(keystoneLookups(r), []);
       });
     }
+  });
+
+  test('--debug shows the Keystone lookups, never the token', async () => {
+    const r = await img(cloud, ['--debug', 'add', 'project', 'golden', 'demo', '-f', 'value', '-c', 'status']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'pending\n');
+    assert.match(r.stderr, /REQ: curl -g -i -X 'GET' 'http:\/\/127\.0\.0\.1:\d+\/identity\/v3\/projects\?name=demo'/);
+    for (const token of cloud.issuedTokens()) assert.ok(!r.stderr.includes(token), 'a token in --debug output');
   });
 
   test('every new command has --help with an example, under img and img image', async () => {
