@@ -42,7 +42,19 @@ export async function addProject(ctx: CommandContext, imageRef: string, projectR
   const member = await projectId(ctx, projectRef, opts.projectDomain);
   const image = await (await ctx.images()).find(imageRef, ctx.signal);
   const members = await ctx.members();
-  const added = await members.add(image.id, member, ctx.signal);
+  let added: Member;
+  try {
+    added = await members.add(image.id, member, ctx.signal);
+  } catch (err) {
+    // Glance's 403 does not say why; a visibility other than shared is the common cause.
+    if (err instanceof ApiError && err.status === 403 && image.visibility !== 'shared') {
+      throw new ImgError(
+        `image ${image.id} is ${image.visibility}: only shared images have members (make it shared first: img set ${image.id} --shared) (${err.reason})`,
+        { cause: err },
+      );
+    }
+    throw err;
+  }
   if (!opts.accept) return memberShow(added);
   try {
     return memberShow(await members.setStatus(image.id, member, 'accepted', ctx.signal));

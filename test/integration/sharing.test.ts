@@ -9,7 +9,7 @@ import { authenticate, cleanupByPrefix, describeRun, getImage, glance, img, open
 import type { ImgResult } from '../helpers/run-img.js';
 
 const PREFIX = uniqueName('it-share');
-const N = { golden: `${PREFIX}-golden`, second: `${PREFIX}-second`, moved: `${PREFIX}-moved`, demoOwn: `${PREFIX}-demo-own` };
+const N = { golden: `${PREFIX}-golden`, second: `${PREFIX}-second`, moved: `${PREFIX}-moved`, demoOwn: `${PREFIX}-demo-own`, priv: `${PREFIX}-private` };
 
 function ok(r: ImgResult, what: string): string {
   assert.equal(r.code, 0, `${what}: ${describeRun(r)}`);
@@ -57,6 +57,10 @@ describe('sharing and ownership on the real cloud', { timeout: 300_000 }, () => 
     const unknown = await img('admin', ['add', 'project', N.golden, `${PREFIX}-no-such-project`]);
     assert.equal(unknown.stderr, `img: No project found for ${PREFIX}-no-such-project\n`);
     assert.equal(unknown.code, 4);
+    const priv = ok(await img('admin', ['create', N.priv, '--private', '-f', 'value', '-c', 'id']), 'create private').trim();
+    const refused = await img('admin', ['add', 'project', priv, 'demo']);
+    assert.equal(refused.code, 1, describeRun(refused));
+    assert.match(refused.stderr, new RegExp(`^img: image ${priv} is private: only shared images have members \\(make it shared first: img set ${priv} --shared\\) \\(.*\\(HTTP 403\\).*\\)\\n$`));
   });
 
   test('add project prints the bytes openstack image add project prints (table, json, value, yaml)', async () => {
@@ -144,7 +148,7 @@ describe('sharing and ownership on the real cloud', { timeout: 300_000 }, () => 
     assert.deepEqual(await names('demo', ['--project', 'demo']), [N.demoOwn, N.moved].sort());
     assert.equal(ok(await img('admin', ['set', N.moved, '--project', 'admin', '-f', 'value', '-c', 'owner']), 'move to admin'), `${adminId}\n`);
     assert.deepEqual(await names('admin', ['--project', 'demo']), [N.demoOwn]);
-    assert.deepEqual(await names('admin', ['--project', adminId]), [N.golden, N.moved, N.second].sort());
+    assert.deepEqual(await names('admin', ['--project', adminId]), [N.golden, N.moved, N.priv, N.second].sort());
     ok(await img('admin', ['set', id, '--project', demoId]), 'move back by ID');
     assert.equal((await getImage('admin', id))?.['owner'], demoId);
   });

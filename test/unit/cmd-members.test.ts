@@ -127,9 +127,9 @@ describe('image sharing against the fake cloud', () => {
       assert.equal(again.code, 4);
     });
 
-    test('a private image cannot be shared: Glance\'s 403 in one line, exit 1, no member', async () => {
+    test('a private image cannot be shared: one line saying to make it shared, with Glance\'s 403, exit 1, no member', async () => {
       const r = await img(cloud, ['add', 'project', 'secret', 'demo']);
-      assert.match(oneLine(r), new RegExp(`^Failed to share image ${PRIVATE_ID} with project ${DEMO_PROJECT_ID}: Not allowed to create members for image ${PRIVATE_ID}\\. \\(HTTP 403\\)`));
+      assert.match(oneLine(r), new RegExp(`^image ${PRIVATE_ID} is private: only shared images have members \\(make it shared first: img set ${PRIVATE_ID} --shared\\) \\(Not allowed to create members for image ${PRIVATE_ID}\\. \\(HTTP 403\\)`));
       assert.equal(r.code, 1);
       assert.equal(members().get(PRIVATE_ID), undefined);
     });
