@@ -3,7 +3,7 @@
  * `add project`, `remove project`, `member list`, `member get`, and the
  * member-status change `set --accept|--reject|--pending` uses.
  */
-import { ApiError, ImgError } from '../errors.js';
+import { ApiError, ConflictError, ImgError } from '../errors.js';
 import type { Image } from '../services/glance.js';
 import type { Member, MemberStatus } from '../services/glance-members.js';
 import type { Cell } from '../output/columns.js';
@@ -35,37 +35,44 @@ interface AddOptions {
  * `img add project IMAGE PROJECT`: POST …/members. With --accept, the new
  * member is also set to accepted (PUT …/members/{member}), which Glance
  * allows an admin (and the member project), not the image owner: a 403 there
- * keeps the share (it is valid, pending) and says who must accept.
+ * keeps the share (it is valid, pending) and says who must accept. With
+ * --accept, a project that is already a member is accepted (not a 409).
  */
 export async function addProject(ctx: CommandContext, imageRef: string, projectRef: string, opts: AddOptions): Promise<CommandResult> {
   checkProjectOptions({ project: projectRef, projectDomain: opts.projectDomain });
   const member = await projectId(ctx, projectRef, opts.projectDomain);
   const image = await (await ctx.images()).find(imageRef, ctx.signal);
   const members = await ctx.members();
-  let added: Member;
+  let added: Member | undefined;
   try {
     added = await members.add(image.id, member, ctx.signal);
   } catch (err) {
-    // Glance's 403 does not say why; a visibility other than shared is the common cause.
-    if (err instanceof ApiError && err.status === 403 && image.visibility !== 'shared') {
-      throw new ImgError(
-        `image ${image.id} is ${image.visibility}: only shared images have members (make it shared first: img set ${image.id} --shared) (${err.reason})`,
-        { cause: err },
-      );
-    }
-    throw err;
+    // Already a member: with --accept, accepting it is still what was asked for.
+    if (!(opts.accept && err instanceof ConflictError)) throw shareError(err, image);
   }
-  if (!opts.accept) return memberShow(added);
+  if (!opts.accept && added) return memberShow(added);
   try {
     return memberShow(await members.setStatus(image.id, member, 'accepted', ctx.signal));
   } catch (err) {
     if (!(err instanceof ApiError && err.status === 403)) throw err;
+    const state = added ? 'kept, status pending' : 'already a member';
     throw new ImgError(
-      `image ${image.id} is shared with project ${member} (kept, status pending), but this account may not accept it: ` +
+      `image ${image.id} is shared with project ${member} (${state}), but this account may not accept it: ` +
         `a member of that project must run 'img set ${image.id} --accept' (${err.reason})`,
       { cause: err },
     );
   }
+}
+
+/** The error for a failed POST of a member: Glance's 403 does not say why; a visibility other than shared is the common cause. */
+function shareError(err: unknown, image: Image): unknown {
+  if (err instanceof ApiError && err.status === 403 && image.visibility !== 'shared') {
+    return new ImgError(
+      `image ${image.id} is ${image.visibility}: only shared images have members (make it shared first: img set ${image.id} --shared) (${err.reason})`,
+      { cause: err },
+    );
+  }
+  return err;
 }
 
 /** `img remove project IMAGE PROJECT`: DELETE …/members/{member}. */

@@ -144,6 +144,18 @@ describe('image sharing against the fake cloud', () => {
       assert.equal(list.stdout, 'demo-own\ngolden\n');
     });
 
+    test('--accept on a project that is already a member accepts it (no 409); without --accept the 409 is an error', async () => {
+      cloud.glance.members.add(SHARED_ID, DEMO_PROJECT_ID);
+      const dup = await img(cloud, ['add', 'project', 'golden', 'demo']);
+      assert.match(oneLine(dup), new RegExp(`^Failed to share image ${SHARED_ID} with project ${DEMO_PROJECT_ID}: Member ${DEMO_PROJECT_ID} is duplicated for image ${SHARED_ID} \\(HTTP 409\\)`));
+      assert.equal(dup.code, 1);
+      const r = await img(cloud, ['add', 'project', 'golden', 'demo', '--accept', '-f', 'value', '-c', 'status']);
+      assertOk(r);
+      assert.equal(r.stdout, 'accepted\n');
+      assert.deepEqual(sent(r).slice(1), [`POST /v2/images/${SHARED_ID}/members`, `PUT /v2/images/${SHARED_ID}/members/${DEMO_PROJECT_ID}`]);
+      assert.deepEqual(members().get(SHARED_ID)?.map((m) => m.status), ['accepted']);
+    });
+
     test('--accept as the (non-admin) owner: the share is kept pending and one line says who must accept, exit 1', async () => {
       const r = await img(cloud, ['add', 'project', 'demo-own', ADMIN_PROJECT_ID, '--accept'], { user: 'demo' });
       assert.equal(r.code, 1);
