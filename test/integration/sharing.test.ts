@@ -5,7 +5,7 @@
 // changes the owner; `add project --accept` works as admin and fails clearly as demo.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { authenticate, cleanupByPrefix, describeRun, getImage, glance, img, openstackBatch, uniqueName, type User } from './cloud.js';
+import { authenticate, cleanupByPrefix, describeRun, getImage, glance, img, keystone, openstackBatch, uniqueName, type User } from './cloud.js';
 import type { ImgResult } from '../helpers/run-img.js';
 
 const PREFIX = uniqueName('it-share');
@@ -61,6 +61,35 @@ describe('sharing and ownership on the real cloud', { timeout: 300_000 }, () => 
     const refused = await img('admin', ['add', 'project', priv, 'demo']);
     assert.equal(refused.code, 1, describeRun(refused));
     assert.match(refused.stderr, new RegExp(`^img: image ${priv} is private: only shared images have members \\(make it shared first: img set ${priv} --shared\\) \\(.*\\(HTTP 403\\).*\\)\\n$`));
+  });
+
+  test('a project name in two domains: exit 2 naming them; --project-domain by name picks one', async () => {
+    // Made and removed within this test: other tests share with `demo` by name.
+    const twin = `${PREFIX}-twin`;
+    const made: { projects: string[]; domain?: string } = { projects: [] };
+    try {
+      const dom = await keystone('admin', 'POST', 'domains', { domain: { name: `${PREFIX}-dom`, enabled: true } });
+      assert.equal(dom.status, 201, dom.text);
+      made.domain = dom.json.domain.id as string;
+      for (const domainId of ['default', made.domain]) {
+        const p = await keystone('admin', 'POST', 'projects', { project: { name: twin, domain_id: domainId } });
+        assert.equal(p.status, 201, p.text);
+        made.projects.push(p.json.project.id as string);
+      }
+      const amb = await img('admin', ['add', 'project', N.golden, twin]);
+      assert.equal(amb.code, 2, describeRun(amb));
+      assert.match(amb.stderr, new RegExp(`^img: 2 projects are named '${twin}' \\(in domains (default, ${made.domain}|${made.domain}, default)\\): give --project-domain, or the ID\\n$`));
+      const picked = ok(await img('admin', ['add', 'project', N.golden, twin, '--project-domain', `${PREFIX}-dom`, '-f', 'value', '-c', 'member_id']), 'picked');
+      assert.equal(picked, `${made.projects[1]}\n`);
+      ok(await img('admin', ['remove', 'project', N.golden, twin, '--project-domain', made.domain]), 'remove by domain ID');
+      assert.deepEqual(await membersOf(ids['golden']!), [[demoId, 'pending']]);
+    } finally {
+      for (const id of made.projects) await keystone('admin', 'DELETE', `projects/${id}`);
+      if (made.domain) {
+        await keystone('admin', 'PATCH', `domains/${made.domain}`, { domain: { enabled: false } });
+        await keystone('admin', 'DELETE', `domains/${made.domain}`);
+      }
+    }
   });
 
   test('add project prints the bytes openstack image add project prints (table, json, value, yaml)', async () => {
@@ -146,6 +175,7 @@ describe('sharing and ownership on the real cloud', { timeout: 300_000 }, () => 
     assert.deepEqual(await names('admin', ['--project', 'demo']), [N.demoOwn, N.moved].sort());
     // demo may not list projects: its own project's name still works (the token names it).
     assert.deepEqual(await names('demo', ['--project', 'demo']), [N.demoOwn, N.moved].sort());
+    assert.deepEqual(await names('demo', ['--project', 'demo', '--project-domain', 'Default']), [N.demoOwn, N.moved].sort());
     assert.equal(ok(await img('admin', ['set', N.moved, '--project', 'admin', '-f', 'value', '-c', 'owner']), 'move to admin'), `${adminId}\n`);
     assert.deepEqual(await names('admin', ['--project', 'demo']), [N.demoOwn]);
     assert.deepEqual(await names('admin', ['--project', adminId]), [N.golden, N.moved, N.priv, N.second].sort());
