@@ -616,6 +616,7 @@ export class FakeGlance {
     if (img.protected) throw fail(403, `Image ${id} is protected and cannot be deleted.`);
     this.images.delete(id);
     this.data.delete(id);
+    this.members.byImage.delete(id);
     send(res, 204, { ...base, ...EMPTY_204 });
   }
 
