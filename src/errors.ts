@@ -64,6 +64,11 @@ export class NoSuchImageError extends ImgError {
   override readonly exitCode = ExitCode.NOT_FOUND;
 }
 
+/** A project or domain named on the command line does not exist in Keystone. */
+export class NoSuchProjectError extends ImgError {
+  override readonly exitCode = ExitCode.NOT_FOUND;
+}
+
 /** Bytes on one side do not match the other: size, checksum or os_hash_value. */
 export class IntegrityError extends ImgError {
   override readonly exitCode = ExitCode.INTEGRITY;

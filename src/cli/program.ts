@@ -6,6 +6,7 @@ import {
 } from './option-builders.js';
 import type { CommandContext, CommandResult } from '../commands/context.js';
 import { checksumOptions, dataCheckOptions, shortcutOptions } from './program-rails.js';
+import { membershipOptions, projectOptions, registerSharingCommands } from './program-sharing.js';
 
 // Re-exported: test/unit/typed-seam.test.ts checks the seam through the program's own module.
 export { declared } from './option-builders.js';
@@ -42,7 +43,7 @@ export type Runner = (cmd: RunnableCommand, kind: OutputKind, action: (ctx: Comm
  * command takes.
  */
 function registerImageCommands(command: AddCommand<GlobalOptions>, run: Runner): void {
-  const create = shortcutOptions(dataCheckOptions(showOutputOptions(visibilityOptions('make the image visible as one of the', command('create')
+  const create = projectOptions('project that owns the new image', shortcutOptions(dataCheckOptions(showOutputOptions(visibilityOptions('make the image visible as one of the', command('create')
     .description('Create an image, uploading its data from a file or stdin')
     .argument('<name>', 'name of the new image')
     .option('--file <path>', "upload image data from this file ('-' reads stdin; a file redirected to stdin is read without it)")
@@ -56,7 +57,7 @@ function registerImageCommands(command: AddCommand<GlobalOptions>, run: Runner):
     .option('--protected', 'prevent the image from being deleted')
     .option('--unprotected', 'allow the image to be deleted (default)')
     .option('--hidden', 'hide the image from default image lists (os_hidden)')
-    .option('--keep-partial', 'keep the image if the upload fails (default: delete it)')))));
+    .option('--keep-partial', 'keep the image if the upload fails (default: delete it)'))))));
   example(create, 'img create Ubuntu18 --file bionic-server-cloudimg-amd64.img --disk-format qcow2 --container-format bare --public',
     'img create jammy --file jammy.img --checksum-file https://cloud-images.ubuntu.com/jammy/current/SHA256SUMS --os-distro ubuntu',
     'img create cirros < cirros-0.6.2-x86_64-disk.img');
@@ -65,7 +66,7 @@ function registerImageCommands(command: AddCommand<GlobalOptions>, run: Runner):
     await run(cmd, 'show', (ctx) => createImage(ctx, name, declared(opts)));
   });
 
-  const list = listOutputOptions(visibilityOptions('list only', command('list')
+  const list = projectOptions('only images owned by this project', listOutputOptions(visibilityOptions('list only', command('list')
     .description('List images (every page), sorted by name')
     .option('--name <name>', "only images with this name, or matching this shell pattern ('ubuntu-22.04-*'; '[*]' is a literal *)")
     .option('--status <status>', 'only images with this status (queued, active, deactivated, …)')
@@ -77,8 +78,8 @@ function registerImageCommands(command: AddCommand<GlobalOptions>, run: Runner):
     .option('--sort <key[:asc|desc],…>', 'sort by these image attributes', 'name:asc')
     .option('--limit <n>', 'at most this many images (one page)')
     .option('--marker <image>', 'start after this image (name or ID)')
-  ).option('--all', 'list all images (any visibility)'));
-  example(list, 'img list', 'img list --long --public -f json', 'img list --status active -c ID -f value', "img list --name 'ubuntu-22.04-*'");
+  ).option('--all', 'list all images (any visibility)')));
+  example(list, 'img list', 'img list --long --public -f json', 'img list --status active -c ID -f value', "img list --name 'ubuntu-22.04-*'", 'img list --project demo --long');
   list.action(async (opts, cmd) => {
     const { listImages } = await import('../commands/list.js');
     await run(cmd, 'list', (ctx) => listImages(ctx, declared(opts)));
@@ -114,7 +115,7 @@ function registerImageCommands(command: AddCommand<GlobalOptions>, run: Runner):
     });
   }
 
-  const set = shortcutOptions(showOutputOptions(visibilityOptions('make the image visible as one of the', command('set')
+  const set = membershipOptions(projectOptions('new owner; with --accept/--reject/--pending: the member project', shortcutOptions(showOutputOptions(visibilityOptions('make the image visible as one of the', command('set')
     .description('Change image attributes, properties, tags, visibility or protection')
     .argument('<image>', 'image to change (name or ID)')
     .option('--name <name>', 'new name')
@@ -129,9 +130,10 @@ function registerImageCommands(command: AddCommand<GlobalOptions>, run: Runner):
     .option('--hidden', 'hide the image from default lists')
     .option('--unhidden', 'show the image in default lists')
     .option('--deactivate', 'deactivate the image')
-    .option('--activate', 'reactivate the image'))));
+    .option('--activate', 'reactivate the image'))))));
   example(set, 'img set Ubuntu18 --property os_distro=ubuntu --tag lts', 'img set --unprotected Ubuntu18',
-    'img set Ubuntu18 --os-distro ubuntu --os-version 18.04 --architecture x86_64');
+    'img set Ubuntu18 --os-distro ubuntu --os-version 18.04 --architecture x86_64',
+    'img set Ubuntu18 --accept   # as a member of the project it is shared with');
   set.action(async (ref, opts, cmd) => {
     const { setImage } = await import('../commands/set.js');
     await run(cmd, 'show', (ctx) => setImage(ctx, ref, declared(opts)));
@@ -170,6 +172,7 @@ function registerImageCommands(command: AddCommand<GlobalOptions>, run: Runner):
     const { uploadImage } = await import('../commands/upload.js');
     await run(cmd, 'show', (ctx) => uploadImage(ctx, ref, declared(opts)));
   });
+  registerSharingCommands(command, run);
 }
 
 /** img's own global options (the --os-* ones are added from the OS_FLAGS table). */

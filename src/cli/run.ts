@@ -151,6 +151,8 @@ export function makeRunner(io: Io): Runner {
     let stdinUsed = Boolean(o.passwordStdin);
     const ctx: CommandContext = {
       images: () => client.images(),
+      members: () => client.members(),
+      projects: () => client.projects(),
       keystone: () => client.keystone(),
       signal: io.signal,
       // Getters: creating process.stdin costs ~10 ms, and most commands never read it.

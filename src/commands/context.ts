@@ -1,6 +1,8 @@
 import type { Readable, Writable } from 'node:stream';
 import type { Cell } from '../output/columns.js';
 import type { ImagesApi } from '../services/glance.js';
+import type { MembersApi } from '../services/glance-members.js';
+import type { ProjectsApi } from '../services/projects.js';
 import type { ProgressFn } from '../services/transfer/meter.js';
 import type { KeystoneSession } from '../services/client.js';
 
@@ -12,6 +14,10 @@ import type { KeystoneSession } from '../services/client.js';
 export interface CommandContext {
   /** Glance images API (authenticates on first use). */
   images(): Promise<ImagesApi>;
+  /** Glance image members (sharing). */
+  members(): Promise<MembersApi>;
+  /** Keystone projects and domains by name or ID. */
+  projects(): ProjectsApi;
   /** Keystone session (token issue / revoke). */
   keystone(): Promise<KeystoneSession>;
   /** Aborted on SIGINT/SIGTERM; commands clean up and rethrow. */

@@ -13,8 +13,9 @@ import {
   type AttributeOptions,
   CONTAINER_FORMATS, DISK_FORMATS, checkPropertyKeys, keyValues, oneOf, onOff, visibilityFlag, wholeNumber,
 } from './parse.js';
+import { type ProjectOptions, checkProjectOptions, projectOption } from './project-options.js';
 
-interface CreateOptions extends AttributeOptions, DataCheckOptions, ShortcutOptions {
+interface CreateOptions extends AttributeOptions, DataCheckOptions, ShortcutOptions, ProjectOptions {
   file?: string;
   id?: string;
   keepPartial?: boolean;
@@ -29,6 +30,7 @@ interface CreateOptions extends AttributeOptions, DataCheckOptions, ShortcutOpti
  */
 export async function createImage(ctx: CommandContext, name: string, opts: CreateOptions): Promise<CommandResult> {
   const attributes = creationAttributes(name, opts);
+  checkProjectOptions(opts);
   const source = await uploadSource(ctx, opts.file);
   try {
     if (!source && (opts.checksum !== undefined || opts.checksumFile !== undefined)) {
@@ -39,6 +41,9 @@ export async function createImage(ctx: CommandContext, name: string, opts: Creat
     attributes['disk_format'] = source
       ? await diskFormatFor(ctx, source, { format: given, from: '--disk-format' }, opts.formatCheck !== false)
       : (given ?? 'raw');
+    // The owner is resolved before anything is created: an unknown project leaves nothing behind.
+    const owner = await projectOption(ctx, opts);
+    if (owner !== undefined) attributes['owner'] = owner;
     const vendor = source && await vendorChecksum(ctx, opts, () => checksumName(opts.file, name));
     if (source && vendor) source.alsoHash(vendor.algorithm);
     return await createWithData(ctx, attributes, source, opts, vendor);

@@ -6,8 +6,9 @@ import type { CommandContext, CommandResult } from './context.js';
 import { LIST_COLUMNS, LONG_LIST_COLUMNS, imageRow } from './image-view.js';
 import { globToRegExp, isGlob } from './name-glob.js';
 import { keyValues, oneOf, visibilityFlag, wholeNumber } from './parse.js';
+import { type ProjectOptions, projectOption } from './project-options.js';
 
-interface ListOptions {
+interface ListOptions extends ProjectOptions {
   public?: boolean;
   private?: boolean;
   shared?: boolean;
@@ -111,6 +112,8 @@ export async function listImages(ctx: CommandContext, opts: ListOptions): Promis
     if (limit > 0) query.limit = limit;
   }
 
+  const owner = await projectOption(ctx, opts);
+  if (owner !== undefined) query.owner = owner;
   const images = await ctx.images();
   if (opts.marker !== undefined) query.marker = (await images.find(opts.marker, ctx.signal)).id;
   const long = opts.long ?? false;

@@ -3,12 +3,14 @@ import { attributePath, hasAttribute, type Image, type PatchOp } from '../servic
 import type { CommandContext, CommandResult } from './context.js';
 import { imageShow } from './image-view.js';
 import { shortcutProperties, type ShortcutOptions } from './shortcuts.js';
+import { findShared, setMembership } from './members.js';
+import { type MembershipOptions, type ProjectOptions, membershipFlag, projectOption } from './project-options.js';
 import {
   type AttributeOptions,
   CONTAINER_FORMATS, DISK_FORMATS, checkPropertyKeys, keyValues, oneOf, onOff, visibilityFlag, wholeNumber,
 } from './parse.js';
 
-interface SetOptions extends AttributeOptions, ShortcutOptions {
+interface SetOptions extends AttributeOptions, ShortcutOptions, ProjectOptions, MembershipOptions {
   name?: string;
   unhidden?: boolean;
   deactivate?: boolean;
@@ -22,7 +24,9 @@ function setOp(image: Image, key: string, value: unknown): PatchOp {
 
 /**
  * `img set IMAGE`: --deactivate/--activate first (as the openstack client
- * does), then one PATCH with every attribute change. Tags given with --tag
+ * does), then the member status (--accept/--reject/--pending: a PUT of the
+ * member, no PATCH), then one PATCH with every attribute change (--project
+ * alone: the owner). Tags given with --tag
  * are added to the existing ones. Prints the image as it is afterwards.
  */
 export async function setImage(ctx: CommandContext, ref: string, opts: SetOptions): Promise<CommandResult> {
@@ -43,15 +47,22 @@ export async function setImage(ctx: CommandContext, ref: string, opts: SetOption
   const hidden = onOff(opts.hidden, opts.unhidden, '--hidden', '--unhidden');
   if (hidden !== undefined) changes['os_hidden'] = hidden;
   const activation = onOff(opts.activate, opts.deactivate, '--activate', '--deactivate');
-  if (Object.keys(changes).length === 0 && !opts.tag?.length && activation === undefined) {
+  const membership = membershipFlag(opts);
+  if (Object.keys(changes).length === 0 && !opts.tag?.length && activation === undefined && !membership && opts.project === undefined) {
     throw new UsageError('Nothing to change: give at least one option (see img set --help)');
   }
+  // With a membership flag, --project names the member whose status changes, never a new owner
+  // (openstack clients up to 8.2 did both: Launchpad bug 2136795).
+  const project = await projectOption(ctx, opts);
 
   const images = await ctx.images();
-  let image = await images.find(ref, ctx.signal);
+  // A consumer accepting a shared image finds it by name even while it is pending or rejected.
+  let image = membership ? await findShared(ctx, ref) : await images.find(ref, ctx.signal);
   if (activation !== undefined) {
     await images.action(image.id, activation ? 'reactivate' : 'deactivate', ctx.signal);
   }
+  if (membership) await setMembership(ctx, image, membership, project);
+  else if (project !== undefined) changes['owner'] = project;
   const ops = Object.entries(changes).map(([key, value]) => setOp(image, key, value));
   const newTags = (opts.tag ?? []).filter((t) => !image.tags.includes(t));
   if (newTags.length) ops.push({ op: 'replace', path: '/tags', value: [...image.tags, ...new Set(newTags)] });

@@ -3,6 +3,8 @@ import { ConfigError } from '../errors.js';
 import { HttpSession, type SessionOptions } from '../http/session.js';
 import { endpointUrl } from './endpoint.js';
 import { ImagesApi } from './glance.js';
+import { MembersApi } from './glance-members.js';
+import { ProjectsApi } from './projects.js';
 import { findEndpoint } from './catalog.js';
 import { KeystoneClient, type IssuedToken, type TokenStore } from './keystone.js';
 import { KeystoneAuth } from './token-provider.js';
@@ -107,6 +109,16 @@ export class CloudClient {
       this.imagesApi = new ImagesApi(this.session, endpoint);
     }
     return this.imagesApi;
+  }
+
+  /** Glance image members, at the same endpoint as {@link images}. */
+  async members(): Promise<MembersApi> {
+    return new MembersApi(this.session, (await this.images()).root);
+  }
+
+  /** Keystone projects and domains by name or ID (at the auth URL's /v3). */
+  projects(): ProjectsApi {
+    return new ProjectsApi(this.session, this.keystoneClient.baseUrl, this.opts.signal, async () => (await this.auth.login()).project);
   }
 
   keystone(): Promise<KeystoneSession> {

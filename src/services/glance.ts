@@ -198,9 +198,10 @@ export class ImagesApi {
    * public image after the ID of an image that was deleted. Any other
    * reference is a name: the images named exactly so are listed, then the
    * hidden ones if none. None → {@link NoSuchImageError} `No Image found for X`
-   * (exit 4); several → {@link AmbiguousNameError} (exit 2).
+   * (exit 4); several → {@link AmbiguousNameError} (exit 2). `filters`
+   * widen the name search (`member_status: 'all'` finds shared images not yet accepted).
    */
-  async find(ref: string, signal?: AbortSignal): Promise<Image> {
+  async find(ref: string, signal?: AbortSignal, filters: Pick<ImageListQuery, 'member_status'> = {}): Promise<Image> {
     if (UUID_RE.test(ref)) {
       try {
         return await this.get(ref, signal);
@@ -209,10 +210,10 @@ export class ImagesApi {
         throw err;
       }
     }
-    let exact = (await this.list({ name: ref }, signal)).filter((i) => i.name === ref);
+    let exact = (await this.list({ ...filters, name: ref }, signal)).filter((i) => i.name === ref);
     // Glance leaves hidden images (os_hidden) out of lists unless asked; the
     // openstack client (openstacksdk Image.find) looks there too.
-    if (exact.length === 0) exact = (await this.list({ name: ref, os_hidden: true }, signal)).filter((i) => i.name === ref);
+    if (exact.length === 0) exact = (await this.list({ ...filters, name: ref, os_hidden: true }, signal)).filter((i) => i.name === ref);
     if (exact.length === 1) return exact[0] as Image;
     if (exact.length > 1) throw new AmbiguousNameError(`More than one Image exists with the name '${ref}'.`);
     throw new NoSuchImageError(`No Image found for ${ref}`);

@@ -153,3 +153,42 @@ export function checkIdpToken(value: unknown, key: 'access_token' | 'id_token'):
   field(who, value, key, '', 'string', false);
   return value[key] as string;
 }
+
+/**
+ * A Glance image member (POST/GET/PUT …/members[/{member}]): an object whose
+ * `member_id`, `image_id`, `status`, `created_at` and `updated_at` are
+ * strings (`schema` too, when present). `where` names it in the message.
+ */
+export function checkMember<T>(value: unknown, where = 'the member'): T {
+  if (!isObject(value)) throw unexpected('Glance', `${where} is ${kindOf(value)}, not a member object`);
+  const prefix = where === 'the member' ? '' : `${where}.`;
+  for (const key of ['member_id', 'image_id', 'status', 'created_at', 'updated_at']) field('Glance', value, key, prefix, 'string', false);
+  field('Glance', value, 'schema', prefix, 'string', true);
+  return value as T;
+}
+
+/** GET /v2/images/{id}/members: an object whose `members` is a list of members ({@link checkMember}). */
+export function checkMemberList<T>(value: unknown): T[] {
+  if (!isObject(value)) throw unexpected('Glance', `the member list is ${kindOf(value)}, not an object`);
+  field('Glance', value, 'members', '', 'list', false);
+  return (value['members'] as unknown[]).map((m, i) => checkMember<T>(m, `members[${i}]`));
+}
+
+/**
+ * A Keystone v3 project or domain list (`key` is `projects` or `domains`):
+ * a list of objects with a string `id` and `name` (and `domain_id` when present).
+ */
+export function checkIdentityList<T>(value: unknown, key: 'projects' | 'domains'): T[] {
+  if (!isObject(value)) throw unexpected('Keystone', `the ${key} list is ${kindOf(value)}, not an object`);
+  field('Keystone', value, key, '', 'list', false);
+  return (value[key] as unknown[]).map((item, i) => checkIdentityEntity<T>(item, `${key}[${i}]`));
+}
+
+/** One Keystone project or domain (`{"project": {…}}` unwrapped by the caller): string `id` and `name`. */
+export function checkIdentityEntity<T>(value: unknown, where: string): T {
+  if (!isObject(value)) throw unexpected('Keystone', `"${where}" is ${kindOf(value)}, not an object`);
+  field('Keystone', value, 'id', `${where}.`, 'string', false);
+  field('Keystone', value, 'name', `${where}.`, 'string', false);
+  field('Keystone', value, 'domain_id', `${where}.`, 'string', true);
+  return value as T;
+}

@@ -32,6 +32,8 @@ export interface FakeCloudOptions {
   users?: FakeUserSpec[];
   /** Default: projects "admin" (ADMIN_PROJECT_ID) and "demo" (DEMO_PROJECT_ID) in domain "default". */
   projects?: FakeProjectSpec[];
+  /** Keystone domains. Default: DEFAULT_DOMAINS (Default). */
+  domains?: FakeDomain[];
   /** Regions with an image endpoint in the catalog. Default ['RegionOne']; [] = catalog without an image service. */
   regions?: string[];
   /** Token lifetime. Default 3600. */
@@ -99,7 +101,7 @@ export class FakeCloud {
     this.regions = opts.regions ?? ['RegionOne'];
     this.users = opts.users ?? DEFAULT_USERS;
     this.projects = opts.projects ?? DEFAULT_PROJECTS;
-    this.domains = DEFAULT_DOMAINS;
+    this.domains = opts.domains ?? DEFAULT_DOMAINS;
     const seed = JSON.parse(readFileSync(path.join(FIXTURES, 'keystone', 'token-response.json'), 'utf8')) as { token: { catalog: CatalogService[] } };
     this.seedCatalog = seed.token.catalog;
     this.keystone = new FakeKeystone({

@@ -10,6 +10,7 @@ import {
 } from './fake-common.js';
 import { validateImageSchema } from './glance-schema.js';
 import type { FakeKeystone } from './fake-keystone.js';
+import { FakeMembers } from './fake-members.js';
 
 export interface GlanceConfig {
   keystone: FakeKeystone;
@@ -117,6 +118,8 @@ export class FakeGlance {
   readonly data = new Map<string, Buffer>();
   private readonly order = new Map<string, number>();
   private nextSeq = 0;
+  /** Image members (sharing): routes under /v2/images/{id}/members and the member side of visibility. */
+  readonly members = new FakeMembers({ fail, getImage: (id, ctx, nf) => this.getImage(id, ctx as Ctx, nf), hasBody });
 
   constructor(private readonly cfg: GlanceConfig) {}
 
@@ -187,6 +190,7 @@ export class FakeGlance {
       if (method === 'DELETE') { noBody(); return this.remove(res, id, ctx, base); }
       return reject('GET, PATCH, DELETE');
     }
+    if (segs[2] === 'members') return this.members.handle(req, res, id, segs.slice(3), body, ctx, base);
     if (segs.length === 3 && segs[2] === 'file') {
       if (method === 'GET') { noBody(); return this.download(req, res, id, ctx, base); }
       if (method === 'PUT') return this.upload(req, res, id, body, ctx, base);
@@ -202,10 +206,11 @@ export class FakeGlance {
 
   // ---- visibility and ownership (glance/db/utils.py, glance/api/v2/policy.py) ----
 
-  /** is_image_visible for a single image (the fake has no image members, so a shared image is its owner's alone). */
+  /** is_image_visible for a single image: a shared image is also its members' (any member status). */
   private isVisible(img: Image, ctx: Ctx): boolean {
     if (ctx.isAdmin || img.owner === null) return true;
     if (img.visibility === 'public' || img.visibility === 'community') return true;
+    if (img.visibility === 'shared' && this.members.isMember(img.id, ctx.project)) return true;
     return ctx.project !== null && ctx.project === img.owner;
   }
 
@@ -305,7 +310,8 @@ export class FakeGlance {
       if (img.status === 'deleted' || img.status === 'killed') return false;
       if (ctx.isAdmin) return true;
       if (img.visibility === 'public' || img.visibility === 'community') return true;
-      // Without image members, only the owner sees its shared and private images.
+      // Shared images of which the caller is a member with member_status (default accepted; all: any).
+      if (img.visibility === 'shared' && this.members.isMember(img.id, ctx.project, memberStatus)) return true;
       return ctx.project !== null && img.owner === ctx.project;
     });
     // image_get_all's visibility rules: community images only on request or when owned.
@@ -610,6 +616,7 @@ export class FakeGlance {
     if (img.protected) throw fail(403, `Image ${id} is protected and cannot be deleted.`);
     this.images.delete(id);
     this.data.delete(id);
+    this.members.byImage.delete(id);
     send(res, 204, { ...base, ...EMPTY_204 });
   }
 

@@ -4,6 +4,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isoMicros, pyJson, requestId, send, type TokenRecord } from './fake-common.js';
+import { projectLookup } from './fake-projects.js';
 
 export interface FakeDomain { id: string; name: string }
 
@@ -194,6 +195,17 @@ export class FakeKeystone {
           return;
         }
         throw new KeystoneError(405, 'Method Not Allowed', 'The method is not allowed for the requested URL.');
+      }
+      if (/^\/v3\/(projects|domains)(\/|$)/.test(sub)) {
+        const token = this.validate(header(req, 'x-auth-token'));
+        if (!token) throw unauthorized();
+        const query = new URL(req.url ?? '/', 'http://fake').searchParams;
+        const answer = projectLookup(this.identityBase(), method, sub, query, token, this.projects, this.domains);
+        if (answer && answer.status !== 200) throw new KeystoneError(answer.status, answer.title, answer.message);
+        if (answer) {
+          send(res, 200, { ...headers, 'Content-Type': 'application/json' }, `${JSON.stringify(answer.body)}\n`);
+          return;
+        }
       }
       throw new KeystoneError(404, 'Not Found', 'The resource could not be found.');
     } catch (e) {

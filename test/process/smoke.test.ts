@@ -8,7 +8,7 @@ import path from 'node:path';
 import { assertOk } from '../helpers/assertions.js';
 import { TempDirs } from '../helpers/files.js';
 import { imgSpawned as img } from '../helpers/run-against-fake.js';
-import { FakeCloud } from '../helpers/fake-cloud.js';
+import { DEMO_PROJECT_ID, FakeCloud } from '../helpers/fake-cloud.js';
 
 describe('smoke: each command once through bin/img', () => {
   let cloud: FakeCloud;
@@ -91,6 +91,29 @@ describe('smoke: each command once through bin/img', () => {
     assert.equal(size, String(few.length));
     assert.deepEqual(cloud.data.get(newId ?? ''), few);
     assertOk(await img(cloud, ['delete', 'smoke-few']));
+  });
+
+  test('add project', async () => {
+    const r = await img(cloud, ['add', 'project', 'smoke', 'demo', '-f', 'value', '-c', 'status']);
+    assertOk(r);
+    assert.equal(r.stdout, 'pending\n');
+  });
+
+  test('member list', async () => {
+    const r = await img(cloud, ['member', 'list', 'smoke', '-f', 'value', '-c', 'Member ID']);
+    assertOk(r);
+    assert.equal(r.stdout, `${DEMO_PROJECT_ID}\n`);
+  });
+
+  test('member get', async () => {
+    const r = await img(cloud, ['member', 'get', 'smoke', 'demo', '-f', 'value', '-c', 'member_id']);
+    assertOk(r);
+    assert.equal(r.stdout, `${DEMO_PROJECT_ID}\n`);
+  });
+
+  test('remove project', async () => {
+    assertOk(await img(cloud, ['remove', 'project', 'smoke', 'demo']));
+    assert.deepEqual(cloud.glance.members.byImage.get(id), []);
   });
 
   test('delete', async () => {
