@@ -5,6 +5,7 @@ import {
   type AddCommand, type ListOutputOptions, type ShowOutputOptions,
 } from './option-builders.js';
 import type { CommandContext, CommandResult } from '../commands/context.js';
+import { registerCopyCommands } from './program-copy.js';
 
 // Re-exported: test/unit/typed-seam.test.ts checks the seam through the program's own module.
 export { declared } from './option-builders.js';
@@ -165,6 +166,8 @@ function registerImageCommands(command: AddCommand<GlobalOptions>, run: Runner):
     const { uploadImage } = await import('../commands/upload.js');
     await run(cmd, 'show', (ctx) => uploadImage(ctx, ref, declared(opts)));
   });
+
+  registerCopyCommands(command, run);
 }
 
 /** img's own global options (the --os-* ones are added from the OS_FLAGS table). */

@@ -12,6 +12,8 @@ import type { KeystoneSession } from '../services/client.js';
 export interface CommandContext {
   /** Glance images API (authenticates on first use). */
   images(): Promise<ImagesApi>;
+  /** Glance of another cloud or region (`img copy --to-cloud/--to-region`); the run's own for `{}`. */
+  targetImages(target: ImageTarget): Promise<ImagesApi>;
   /** Keystone session (token issue / revoke). */
   keystone(): Promise<KeystoneSession>;
   /** Aborted on SIGINT/SIGTERM; commands clean up and rethrow. */
@@ -24,6 +26,12 @@ export interface CommandContext {
   progress(label: string, total: number | undefined): Promise<Progress | undefined>;
   /** One warning line for stderr. */
   warn(message: string): void;
+}
+
+/** Where `img copy` puts the image: a clouds.yaml cloud and/or a region (neither: the source's own Glance). */
+export interface ImageTarget {
+  cloud?: string;
+  region?: string;
 }
 
 export interface Progress {
