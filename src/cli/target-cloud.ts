@@ -67,7 +67,8 @@ export class TargetClients {
       // The catalog's message names OS_REGION_NAME, the source's setting: say which option it was about.
       if (err instanceof ConfigError && !err.message.startsWith('--to-')) {
         const option = target.cloud === undefined ? `--to-region ${target.region}` : `--to-cloud ${target.cloud}`;
-        throw new ConfigError(`${option}: ${err.message}`, { cause: err });
+        // The cloud was named by --to-cloud here, not by --os-cloud as resolveCloudConfig says.
+        throw new ConfigError(`${option}: ${err.message.replace(' (from --os-cloud)', '')}`, { cause: err });
       }
       throw err;
     }

@@ -122,7 +122,7 @@ export async function copyImage(ctx: CommandContext, ref: string, opts: CopyOpti
 /** The error of a copy whose source stopped sending. */
 function sourceBroke(id: string, body: CopySource, err: unknown): ImgError {
   const why = messageOf(body.sourceError);
-  return new ConnectionError(`Copy of image ${id} failed: the download from the source broke after ${body.bytes} bytes: ${why}`, { cause: err });
+  return new ConnectionError(`Copy of image ${id} failed: the download from the source broke after ${body.bytes} bytes were copied: ${why}`, { cause: err });
 }
 
 /**

@@ -5,7 +5,7 @@
  * download waits meanwhile), counted and hashed in the same pass.
  */
 import { getHashes } from 'node:crypto';
-import type { Readable } from 'node:stream';
+import { finished, type Readable } from 'node:stream';
 import { ImgError, IntegrityError } from '../../errors.js';
 import type { BodySource } from '../../http/session.js';
 import { Meter, type Digests, type ProgressFn } from './meter.js';
@@ -35,6 +35,10 @@ export class CopySource implements BodySource {
   ) {
     this.length = expected.size;
     this.algorithms = algorithmsFor(expected);
+    // The download may break while the target image is still being created, before open().
+    body.on('error', (err) => {
+      this.sourceError ??= err;
+    });
   }
 
   open(): Readable {
@@ -49,9 +53,11 @@ export class CopySource implements BodySource {
       inline: true,
     });
     this.meter = meter;
-    this.body.on('error', (err) => {
-      this.sourceError = err;
-      meter.destroy(err);
+    // Also when the source already broke (or was closed early): `finished` reports that at once.
+    finished(this.body, (err) => {
+      if (!err) return;
+      this.sourceError ??= err;
+      meter.destroy(this.sourceError);
     });
     return this.body.pipe(meter);
   }
