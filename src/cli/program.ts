@@ -5,6 +5,7 @@ import {
   type AddCommand, type ListOutputOptions, type ShowOutputOptions,
 } from './option-builders.js';
 import type { CommandContext, CommandResult } from '../commands/context.js';
+import { registerCompletionCommands } from './program-completion.js';
 import { registerCopyCommands } from './program-copy.js';
 
 // Re-exported: test/unit/typed-seam.test.ts checks the seam through the program's own module.
@@ -207,6 +208,7 @@ export function buildProgram(version: string, run: Runner, opts: { imageGroup?: 
   // Building the commands costs a few ms of every start: the copy under `img image` only when it can be used.
   if (opts.imageGroup ?? true) registerImageCommands((name) => image.command(name), run);
 
+  registerCompletionCommands(program);
   const token = program.command('token').description('Keystone tokens');
   const issue = showOutputOptions(token.command('issue').description('Issue a token (as openstack token issue)'));
   example(issue, 'export OS_TOKEN=$(img token issue -f value -c id)');
