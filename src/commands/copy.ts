@@ -77,6 +77,9 @@ export function copyAttributes(source: Image, opts: CopyOptions): Record<string,
  * deletes it.
  */
 export async function copyImage(ctx: CommandContext, ref: string, opts: CopyOptions): Promise<CommandResult> {
+  // Bad --property or visibility flags fail before the first request (copyAttributes checks them again).
+  checkPropertyKeys(keyValues('--property', opts.property));
+  visibilityFlag(opts);
   const images = await ctx.images();
   const source = await images.find(ref, ctx.signal);
   const attributes = copyAttributes(source, opts);
