@@ -123,6 +123,16 @@ describe('img __complete images', () => {
     assert.equal((await stat(path.join(cacheDir(), file!))).mode & 0o777, 0o600);
   });
 
+  test('refresh-images (what the scripts start in the background after an empty TAB) prints nothing and fills the cache', async () => {
+    const cache = path.join(home, 'refresh-cache');
+    const refresh = await complete(['refresh-images', ''], { XDG_CACHE_HOME: cache });
+    assert.deepEqual([refresh.r.code, refresh.r.stdout, refresh.r.stderr], [0, '', '']);
+    assert.ok(refresh.reqs.some((q) => q.service === 'image'));
+    const tab = await complete(['images', 'u'], { XDG_CACHE_HOME: cache });
+    assert.equal(tab.r.stdout, 'ubuntu\n');
+    assert.deepEqual(tab.reqs.filter((q) => q.service === 'image'), [], 'served from the cache the refresh filled');
+  });
+
   test('clouds: the names of clouds.yaml', async () => {
     const dir = await temp.make('img-complete-clouds-');
     await writeFile(path.join(dir, 'clouds.yaml'), 'clouds:\n  prod:\n    auth: {}\n  lab-2:\n    auth: {}\n');

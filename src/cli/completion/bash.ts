@@ -87,6 +87,10 @@ _img_reply() {
   case $list in
     @images|@clouds) list=$("\${COMP_WORDS[0]}" __complete "\${list#@}" "$cur" "\${extra[@]}" 2>/dev/null </dev/null) ;;
   esac
+  # No names in time (a cold token or name cache): fill the cache in the background for the next TAB.
+  if [[ -z $list && $1 == @images ]]; then
+    ("\${COMP_WORDS[0]}" __complete refresh-images '' "\${extra[@]}" >/dev/null 2>&1 </dev/null &)
+  fi
   # Not compgen -W, which would expand $(…) and the like in the words it is given.
   for w in $list; do
     [[ $w == "$cur"* ]] && COMPREPLY+=("$w")

@@ -95,7 +95,13 @@ function __img_dynamic
             set extra $extra $words[$i] $words[(math $i + 1)]
         end
     end
-    $words[1] __complete $argv[1] (commandline -ct) $extra 2>/dev/null </dev/null
+    set -l found ($words[1] __complete $argv[1] (commandline -ct) $extra 2>/dev/null </dev/null)
+    if test (count $found) -eq 0; and test $argv[1] = images
+        # No names in time (a cold token or name cache): fill the cache in the background for the next TAB.
+        $words[1] __complete refresh-images '' $extra >/dev/null 2>&1 </dev/null &
+        disown 2>/dev/null
+    end
+    test (count $found) -gt 0; and printf '%s\n' $found
 end
 
 complete -c img -f
