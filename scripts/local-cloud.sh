@@ -17,6 +17,7 @@
 #   IMG_CLOUD_ADMIN_PASSWORD password of `admin`            [admin-secret-pw]
 #   IMG_CLOUD_DEMO_PASSWORD  password of `demo`             [demo-secret-pw]
 #   IMG_CLOUD_GLANCE_PASSWORD password of service user `glance` [glance-secret-pw]
+#   IMG_CLOUD_GLANCE2_PORT   RegionTwo's Glance port, 0 = none [Glance port + 1]
 #   IMG_CLOUD_TIMEOUT        seconds `up` waits for the APIs [120]
 # Use different dirs and ports to run several clouds side by side.
 set -euo pipefail
@@ -563,6 +564,87 @@ glance_chain() {
   fi
 }
 
+# ------------------------------------------- a second Glance as RegionTwo ---
+# For copies between regions (`img copy --to-region RegionTwo`): a second
+# glance-api registered in the same Keystone as region RegionTwo, with its own
+# config (glance-api.conf with its port, paths and database swapped), its own
+# filesystem store under $STATE/glance2 and its own database `glance2` in the
+# same PostgreSQL, so its images are really separate from RegionOne's.
+# IMG_CLOUD_GLANCE2_PORT (default: Glance's port + 1) moves it; 0 turns it off.
+GL2_PORT=${IMG_CLOUD_GLANCE2_PORT:-$((GL_PORT + 1))}
+[[ $GL2_PORT =~ ^[0-9]+$ ]] || die "not a number: '$GL2_PORT' (IMG_CLOUD_GLANCE2_PORT)"
+GL2_DIR=$STATE/glance2
+GL2_URL=http://$HOST:$GL2_PORT
+REGION2=RegionTwo
+region2_on() { ((GL2_PORT != 0)); }
+
+write_glance2_config() {
+  region2_on || return 0
+  mkdir -p "$GL2_DIR/conf.d" "$GL2_DIR/policy.d" "$GL2_DIR/locks" "$GL2_DIR/work" "$GL2_DIR/cache" \
+    "$GL2_DIR/images" "$GL2_DIR/staging" "$GL2_DIR/tasks"
+  cp "$GL_DIR/glance-api-paste.ini" "$GL_DIR/policy.yaml" "$GL2_DIR/"
+  (umask 077
+   sed -e "s|^bind_port = .*|bind_port = $GL2_PORT|" -e "s|$GL_DIR/|$GL2_DIR/|g" \
+       -e 's|^\(connection = postgresql+psycopg2://\)glance:\(.*\)/glance$|\1glance2:\2/glance2|' \
+       "$GL_DIR/glance-api.conf" >"$GL2_DIR/glance-api.conf")
+}
+
+glance2_chain() {
+  region2_on || return 0
+  if ! our_pid glance2 >/dev/null; then
+    stop_daemon glance2
+    port_open "$GL2_PORT" && die "port $GL2_PORT is taken by something else (set IMG_CLOUD_GLANCE2_PORT)"
+    log "starting the RegionTwo glance on $GL2_URL"
+    spawn glance2 "$LOGS/glance2.log" "$PY" -m glance.cmd.api --config-file "$GL2_DIR/glance-api.conf" --config-dir "$GL2_DIR/conf.d"
+  fi
+  if [[ ! -f $STATE/.done-glance2-db ]]; then
+    "$PY" -m glance.cmd.manage --config-file "$GL2_DIR/glance-api.conf" --config-dir "$GL2_DIR/conf.d" db_sync >>"$LOGS/glance2-manage.log" 2>&1 \
+      || fail "glance2 db_sync failed" "$LOGS/glance2-manage.log"
+    touch "$STATE/.done-glance2-db"
+  fi
+}
+
+region2_healthy() { ! region2_on || { our_pid glance2 >/dev/null && [[ $(cat "$STATE/.done-region2" 2>/dev/null) == "$GL2_PORT" ]]; }; }
+
+# After Keystone is up: region RegionTwo and its image endpoints (idempotent), then wait for the API.
+provision_region2() {
+  region2_on || return 0
+  local deadline=$((SECONDS + TIMEOUT)) tok
+  if [[ $(cat "$STATE/.done-region2" 2>/dev/null) != "$GL2_PORT" ]]; then
+    KS_URL=$KS_URL GL2_URL=$GL2_URL REGION2=$REGION2 ADMIN_PW=$ADMIN_PW \
+    "$PY" - >>"$LOGS/provision.log" 2>&1 <<'PYEOF' || fail "provisioning RegionTwo failed" "$LOGS/provision.log"
+import os
+from keystoneauth1 import session, exceptions
+from keystoneauth1.identity import v3
+from keystoneclient.v3 import client
+E = os.environ
+ks = client.Client(session=session.Session(auth=v3.Password(
+    auth_url=E["KS_URL"], username="admin", password=E["ADMIN_PW"], project_name="admin",
+    user_domain_id="default", project_domain_id="default")), interface="public")
+try:
+    ks.regions.get(E["REGION2"])
+except exceptions.NotFound:
+    ks.regions.create(id=E["REGION2"])
+svc = next(s for s in ks.services.list(type="image"))
+for iface in ("public", "internal", "admin"):
+    eps = ks.endpoints.list(service=svc, interface=iface, region=E["REGION2"])
+    if not eps:
+        ks.endpoints.create(svc, E["GL2_URL"], interface=iface, region=E["REGION2"])
+    elif eps[0].url != E["GL2_URL"]:
+        ks.endpoints.update(eps[0], url=E["GL2_URL"])
+print("provisioned", E["REGION2"])
+PYEOF
+  fi
+  tok=$(admin_token) || fail "no token for the RegionTwo check" "$LOGS/keystone.log"
+  MAX_TIME=2
+  while ! GL_URL=$GL2_URL glance_ok "$tok"; do
+    our_pid glance2 >/dev/null || fail "glance2 exited" "$LOGS/glance2.log"
+    ((SECONDS < deadline)) || fail "the RegionTwo glance did not list images within ${TIMEOUT}s" "$LOGS/glance2.log"
+    sleep 0.5
+  done
+  echo "$GL2_PORT" >"$STATE/.done-region2"
+}
+
 # Wait for every background job; fail if any failed (each printed its error).
 wait_all() {
   local rc=0 p
@@ -760,7 +842,7 @@ cmd_up() {
   lock
   local stamp
   stamp=$(provision_stamp)
-  if [[ $(cat "$STATE/.done-provision" 2>/dev/null) == "$stamp" ]] && cloud_healthy; then
+  if [[ $(cat "$STATE/.done-provision" 2>/dev/null) == "$stamp" ]] && cloud_healthy && region2_healthy; then
     log "already up ($KS_URL, $GL_URL)"; return 0
   fi
   # Ports or passwords changed since the last up: services read them at start.
@@ -785,11 +867,13 @@ cmd_up() {
   load_secrets
   write_configs
   write_identity_methods_conf
+  write_glance2_config
   write_openrc admin-openrc admin "$ADMIN_PW" admin
   write_openrc demo-openrc demo "$DEMO_PW" demo
   ensure_postgres
   ensure_database keystone "$KS_DB_PW"
   ensure_database glance "$GL_DB_PW"
+  ! region2_on || ensure_database glance2 "$GL_DB_PW"   # RegionTwo (see above)
   if [[ $(cat "$STATE/.done-provision" 2>/dev/null) != "$stamp" ]]; then
     need_provision=provision
     rm -f "$STATE/.done-provision"
@@ -797,9 +881,11 @@ cmd_up() {
   # The two services' setup steps are independent: run them side by side.
   keystone_chain "${need_provision:-no}" &
   glance_chain &
+  glance2_chain &
   wait_all || exit 1
   log "waiting for keystone and glance"
   wait_for_apis "${need_provision:-no}"
+  provision_region2
   [[ -z $need_provision ]] || echo "$stamp" >"$STATE/.done-provision"
   trap - EXIT
   log "up in $((SECONDS - t0))s: keystone $KS_URL, glance $GL_URL"
@@ -842,6 +928,7 @@ cmd_down() {
 }
 
 stop_all() {
+  stop_daemon glance2
   stop_daemon glance
   stop_daemon keystone
   if pg_running; then
@@ -871,6 +958,10 @@ cmd_status() {
     echo "glance:   unknown (pid $pid runs; no token from keystone to check it)"; ok=1
   else
     echo "glance:   down${pid:+ (pid $pid runs but does not answer)}"; ok=1
+  fi
+  if region2_on; then   # RegionTwo (see "a second Glance as RegionTwo")
+    if pid=$(our_pid glance2) && [[ -n ${tok:-} ]] && GL_URL=$GL2_URL glance_ok "$tok"; then echo "glance2:  up   $GL2_URL (RegionTwo, pid $pid)"
+    else echo "glance2:  down"; ok=1; fi
   fi
   return $ok
 }

@@ -7,6 +7,8 @@ import {
 import type { CommandContext, CommandResult } from '../commands/context.js';
 import { checksumOptions, dataCheckOptions, shortcutOptions } from './program-rails.js';
 import { membershipOptions, projectOptions, registerSharingCommands } from './program-sharing.js';
+import { registerCompletionCommands } from './program-completion.js';
+import { registerCopyCommands } from './program-copy.js';
 
 // Re-exported: test/unit/typed-seam.test.ts checks the seam through the program's own module.
 export { declared } from './option-builders.js';
@@ -173,6 +175,7 @@ function registerImageCommands(command: AddCommand<GlobalOptions>, run: Runner):
     await run(cmd, 'show', (ctx) => uploadImage(ctx, ref, declared(opts)));
   });
   registerSharingCommands(command, run);
+  registerCopyCommands(command, run);
 }
 
 /** img's own global options (the --os-* ones are added from the OS_FLAGS table). */
@@ -212,6 +215,7 @@ export function buildProgram(version: string, run: Runner, opts: { imageGroup?: 
   // Building the commands costs a few ms of every start: the copy under `img image` only when it can be used.
   if (opts.imageGroup ?? true) registerImageCommands((name) => image.command(name), run);
 
+  registerCompletionCommands(program);
   const token = program.command('token').description('Keystone tokens');
   const issue = showOutputOptions(token.command('issue').description('Issue a token (as openstack token issue)'));
   example(issue, 'export OS_TOKEN=$(img token issue -f value -c id)', 'img token issue --os-system-scope all');

@@ -86,6 +86,8 @@ export async function runCli(argv: readonly string[], io: CliIo, signal: AbortSi
   // A --debug stack trace keeps its lines; what a server put in its message is still escaped.
   const trace = (text: string) => io.stderr.write(`${visible(scrubSecrets(text, secrets), { newline: 'keep' })}\n`);
 
+  // The completion scripts' TAB-time call: names only, never an error line (see complete.ts).
+  if (argv[0] === '__complete') return (await import('./complete.js')).complete(argv.slice(1), io, signal);
   const { buildProgram } = await import('./program.js');
   // The runner (config, HTTP, services) is loaded only when a command runs: --help and
   // usage errors stay at commander's cost.

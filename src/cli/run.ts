@@ -129,7 +129,7 @@ export function makeRunner(io: Io): Runner {
     if (timeout !== undefined && !(timeout > 0)) {
       throw new UsageError(`Invalid value '${o.timeout}' for --timeout: expected seconds > 0`);
     }
-    const client = new CloudClient(cfg, {
+    const clientOptions: NonNullable<ConstructorParameters<typeof CloudClient>[1]> = {
       // Debug lines are redacted by the session; known secrets are scrubbed again, as run-cli.ts does for errors.
       debug: o.debug ? (line) => io.stderr.write(`${scrubSecrets(line, io.secrets)}\n`) : undefined,
       onToken: (token) => io.secrets.add(token),
@@ -141,6 +141,13 @@ export function makeRunner(io: Io): Runner {
       // bin/img moves NODE_EXTRA_CA_CERTS here so that Node does not load every CA at start.
       extraCaFile: io.env['IMG_NODE_EXTRA_CA_CERTS'] || undefined,
       warn,
+    };
+    const client = new CloudClient(cfg, clientOptions);
+    // `img copy`'s target clouds and regions: their own clients, token caches and secrets.
+    const { TargetClients, targetConfig } = await import('./target-cloud.js');
+    const targets = new TargetClients(client, (t) => targetConfig(cfg, input, t), async (c) => {
+      remember(io, c);
+      return new CloudClient(c, { ...clientOptions, tokenStore: tokenCacheOn ? await openTokenStore(c, io) : undefined });
     });
     // After the client accepted the TLS settings (--insecure with --os-cacert is refused there).
     if (cfg.insecure) {
@@ -154,6 +161,7 @@ export function makeRunner(io: Io): Runner {
       members: () => client.members(),
       projects: () => client.projects(),
       keystone: () => client.keystone(),
+      targetImages: (target) => targets.images(target),
       signal: io.signal,
       // Getters: creating process.stdin costs ~10 ms, and most commands never read it.
       get stdin() {
@@ -196,6 +204,7 @@ export function makeRunner(io: Io): Runner {
       io.stdout.write(text);
     } finally {
       await client.close();
+      await targets.close();
     }
   };
 }

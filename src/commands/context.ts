@@ -18,6 +18,8 @@ export interface CommandContext {
   members(): Promise<MembersApi>;
   /** Keystone projects and domains by name or ID. */
   projects(): ProjectsApi;
+  /** Glance of another cloud or region (`img copy --to-cloud/--to-region`); the run's own for `{}`. */
+  targetImages(target: ImageTarget): Promise<ImagesApi>;
   /** Keystone session (token issue / revoke). */
   keystone(): Promise<KeystoneSession>;
   /** Aborted on SIGINT/SIGTERM; commands clean up and rethrow. */
@@ -47,6 +49,12 @@ export interface StdinFile {
   fd: number;
   dev: number;
   ino: number;
+}
+
+/** Where `img copy` puts the image: a clouds.yaml cloud and/or a region (neither: the source's own Glance). */
+export interface ImageTarget {
+  cloud?: string;
+  region?: string;
 }
 
 export interface Progress {

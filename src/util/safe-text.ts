@@ -85,10 +85,25 @@ export function shellQuote(text: string): string {
 }
 
 /**
+ * Letters and digits of any script, and `._+:@%,=/-`: what a server string
+ * must be made of to be offered as a shell completion. The completion
+ * functions put the word on the command line as is (bash's `compgen -W`
+ * even expands what it is given), so a name with whitespace, quotes, `$`,
+ * backquotes, globs, braces, `~`, `;`, `|`, `&`, controls or format
+ * characters is never offered; nor one starting with `-` (an option).
+ */
+const SHELL_WORD = /^[\p{L}\p{M}\p{N}._+:@%,=/][\p{L}\p{M}\p{N}._+:@%,=/-]*$/u;
+
+/** Whether `text` may be offered as a completion word (see {@link SHELL_WORD}). */
+export function isShellWord(text: string): boolean {
+  return SHELL_WORD.test(text) && visible(text) === text;
+}
+
+/**
  * `text` as one shell word for a command line a person reads: as it is when
- * made only of characters no shell treats specially (letters, digits and
- * `_@%+=:,./-`), else {@link shellQuote}d.
+ * it {@link isShellWord} (nothing a shell treats specially), else
+ * {@link shellQuote}d.
  */
 export function shellWord(text: string): string {
-  return /^[\w@%+=:,./-]+$/.test(text) ? text : shellQuote(text);
+  return isShellWord(text) ? text : shellQuote(text);
 }
