@@ -5,6 +5,7 @@ import {
   type AddCommand, type ListOutputOptions, type ShowOutputOptions,
 } from './option-builders.js';
 import type { CommandContext, CommandResult } from '../commands/context.js';
+import { importCreateOptions, registerImportCommands } from './program-import.js';
 
 // Re-exported: test/unit/typed-seam.test.ts checks the seam through the program's own module.
 export { declared } from './option-builders.js';
@@ -41,7 +42,7 @@ export type Runner = (cmd: RunnableCommand, kind: OutputKind, action: (ctx: Comm
  * command takes.
  */
 function registerImageCommands(command: AddCommand<GlobalOptions>, run: Runner): void {
-  const create = showOutputOptions(visibilityOptions('make the image visible as one of the', command('create')
+  const create = showOutputOptions(importCreateOptions(visibilityOptions('make the image visible as one of the', command('create')
     .description('Create an image, uploading its data from a file or stdin')
     .argument('<name>', 'name of the new image')
     .option('--file <path>', "upload image data from this file ('-' reads stdin)")
@@ -55,9 +56,13 @@ function registerImageCommands(command: AddCommand<GlobalOptions>, run: Runner):
     .option('--protected', 'prevent the image from being deleted')
     .option('--unprotected', 'allow the image to be deleted (default)')
     .option('--hidden', 'hide the image from default image lists (os_hidden)')
-    .option('--keep-partial', 'keep the image if the upload fails (default: delete it)')));
+    .option('--keep-partial', 'keep the image if the upload fails (default: delete it)'))));
   example(create, 'img create Ubuntu18 --file bionic-server-cloudimg-amd64.img --disk-format qcow2 --container-format bare --public');
   create.action(async (name, opts, cmd) => {
+    if (opts.import) {
+      const { createImported } = await import('../commands/create-import.js');
+      return run(cmd, 'show', (ctx) => createImported(ctx, name, declared(opts)));
+    }
     const { createImage } = await import('../commands/create.js');
     await run(cmd, 'show', (ctx) => createImage(ctx, name, declared(opts)));
   });
@@ -84,7 +89,8 @@ function registerImageCommands(command: AddCommand<GlobalOptions>, run: Runner):
   const show = showOutputOptions(command('show')
     .description('Show an image')
     .argument('<image>', 'image to show (name or ID)')
-    .option('--human-readable', 'print the size as 345.6M instead of bytes'));
+    .option('--human-readable', 'print the size as 345.6M instead of bytes')
+    .option('--show-tasks', "add the image's import tasks (GET /v2/images/{id}/tasks)"));
   example(show, 'img show Ubuntu18', 'img show Ubuntu18 -f value -c status');
   show.action(async (ref, opts, cmd) => {
     const { showImage } = await import('../commands/show.js');
@@ -93,9 +99,14 @@ function registerImageCommands(command: AddCommand<GlobalOptions>, run: Runner):
 
   const del = command('delete')
     .description('Delete images (goes on past failures)')
-    .argument('<image...>', 'images to delete (names or IDs)');
-  example(del, 'img delete cirros', 'img delete old-1 old-2 old-3');
-  del.action(async (refs, _o, cmd) => {
+    .argument('<image...>', 'images to delete (names or IDs)')
+    .option('--store <store>', "only remove the images' data from this store (multi-store)");
+  example(del, 'img delete cirros', 'img delete old-1 old-2 old-3', 'img delete --store slow cirros');
+  del.action(async (refs, opts, cmd) => {
+    if (opts.store !== undefined) {
+      const { deleteFromStore } = await import('../commands/delete-store.js');
+      return run(cmd, 'none', (ctx) => deleteFromStore(ctx, refs, opts.store ?? ''));
+    }
     const { deleteImages } = await import('../commands/delete.js');
     await run(cmd, 'none', (ctx) => deleteImages(ctx, refs));
   });
@@ -159,12 +170,14 @@ function registerImageCommands(command: AddCommand<GlobalOptions>, run: Runner):
   const upload = showOutputOptions(command('upload')
     .description('Upload data into a queued image')
     .argument('<image>', 'queued image (name or ID)')
-    .option('--file <path>', "data to upload ('-' reads stdin)"));
-  example(upload, 'img upload my-queued-image --file disk.raw');
+    .option('--file <path>', "data to upload ('-' reads stdin)")
+    .option('--store <store>', 'upload into this store (multi-store)'));
+  example(upload, 'img upload my-queued-image --file disk.raw', 'img upload my-queued-image --file disk.raw --store slow');
   upload.action(async (ref, opts, cmd) => {
     const { uploadImage } = await import('../commands/upload.js');
     await run(cmd, 'show', (ctx) => uploadImage(ctx, ref, declared(opts)));
   });
+  registerImportCommands(command, run);
 }
 
 /** img's own global options (the --os-* ones are added from the OS_FLAGS table). */

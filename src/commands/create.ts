@@ -6,13 +6,16 @@ import { UploadSource } from '../services/transfer/upload-source.js';
 import { verifyUpload } from '../services/transfer/verify.js';
 import type { CommandContext, CommandResult } from './context.js';
 import { imageShow } from './image-view.js';
+import { refuseImportOnly, type ImportOnlyOptions } from './import-options.js';
 import {
   type AttributeOptions,
   CONTAINER_FORMATS, DISK_FORMATS, checkPropertyKeys, keyValues, oneOf, onOff, visibilityFlag, wholeNumber,
 } from './parse.js';
 
-interface CreateOptions extends AttributeOptions {
+export interface CreateOptions extends AttributeOptions {
   file?: string;
+  /** Multi-store: the store that receives the data (X-Image-Meta-Store); several only with --import. */
+  store?: string[];
   id?: string;
   keepPartial?: boolean;
 }
@@ -24,7 +27,8 @@ interface CreateOptions extends AttributeOptions {
  * anything is created; any failure after the image exists deletes it again
  * (unless --keep-partial), so no queued orphan is left behind.
  */
-export async function createImage(ctx: CommandContext, name: string, opts: CreateOptions): Promise<CommandResult> {
+export async function createImage(ctx: CommandContext, name: string, opts: CreateOptions & ImportOnlyOptions): Promise<CommandResult> {
+  refuseImportOnly(opts);
   const attributes = creationAttributes(name, opts);
   const source = await uploadSource(ctx, opts.file);
   try {
@@ -48,7 +52,7 @@ async function createWithData(
   const created = await createWithId(ctx, images, attributes, opts.id === undefined, opts.keepPartial ?? false);
   if (!source) return imageShow(created);
   try {
-    await images.upload(created.id, source, ctx.signal);
+    await images.upload(created.id, source, ctx.signal, { store: opts.store?.[0] });
     progress?.done();
     const image = await images.get(created.id, ctx.signal);
     verifyUpload(await source.digests(), image);
@@ -71,7 +75,7 @@ export async function uploadSource(ctx: CommandContext, file: string | undefined
 }
 
 /** The POST body: name, formats, sizes, visibility, flags, tags and --property pairs at top level. */
-function creationAttributes(name: string, opts: CreateOptions): Record<string, unknown> {
+export function creationAttributes(name: string, opts: CreateOptions): Record<string, unknown> {
   const props = keyValues('--property', opts.property);
   checkPropertyKeys(props);
   const attrs: Record<string, unknown> = {
@@ -109,7 +113,7 @@ const CREATE_RETRIES = 5;
  * None of this applies to an id the user gave with --id: that image may be
  * someone else's.
  */
-async function createWithId(
+export async function createWithId(
   ctx: CommandContext,
   images: ImagesApi,
   attributes: Record<string, unknown>,
@@ -165,7 +169,7 @@ async function deleteUnansweredImage(ctx: CommandContext, images: ImagesApi, id:
  * After a failed upload: delete the image this command created (or keep it
  * with --keep-partial and say so), and return the error to throw.
  */
-async function cleanUp(ctx: CommandContext, images: ImagesApi, image: Image, err: unknown, keep: boolean): Promise<unknown> {
+export async function cleanUp(ctx: CommandContext, images: ImagesApi, image: Image, err: unknown, keep: boolean): Promise<unknown> {
   const interrupted = ctx.signal.aborted;
   const reason = interrupted ? new InterruptedError(`Interrupted: upload of image ${image.id} stopped`) : err;
   if (keep) {
