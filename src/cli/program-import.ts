@@ -76,7 +76,7 @@ export function registerImportCommands(command: AddCommand<GlobalOptions>, run: 
   const task = command('task').description('Glance tasks (imports)');
   const taskList = listOutputOptions(task.command('list')
     .description('List tasks (admin only on most clouds)')
-    .addOption(new Option('--type <type>', 'only tasks of this type').choices(['import', 'api_image_import', 'location_import'] as const))
+    .addOption(new Option('--type <type>', 'only tasks of this type').choices(['import'] as const))
     .addOption(new Option('--status <status>', 'only tasks with this status').choices(['pending', 'processing', 'success', 'failure'] as const))
     .addOption(new Option('--sort-key <key>', 'sort by this attribute (default created_at)')
       .choices(['created_at', 'expires_at', 'id', 'status', 'type', 'updated_at'] as const))

@@ -368,9 +368,9 @@ describe('--store on delete, create, upload', () => {
 
 describe('tasks', () => {
   test('task list: ID, Type, Status, Owner, with the filters as query parameters', async () => {
-    const r = await img(['task', 'list', '--type', 'api_image_import', '--status', 'failure', '--sort-key', 'updated_at', '--sort-dir', 'asc', '--limit', '5', '-f', 'json']);
+    const r = await img(['task', 'list', '--type', 'import', '--status', 'failure', '--sort-key', 'updated_at', '--sort-dir', 'asc', '--limit', '5', '-f', 'json']);
     assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(sent(r), ['GET /v2/tasks?type=api_image_import&status=failure&sort_key=updated_at&sort_dir=asc&limit=5']);
+    assert.deepEqual(sent(r), ['GET /v2/tasks?type=import&status=failure&sort_key=updated_at&sort_dir=asc&limit=5']);
     const rows = JSON.parse(r.stdout) as Record<string, string>[];
     assert.deepEqual(Object.keys(rows[0]!), ['ID', 'Type', 'Status', 'Owner']);
     assert.ok(rows.length > 0);
