@@ -25,6 +25,8 @@ const dirs = new TempDirs();
 let dir: string;
 let web: http.Server;
 let webUrl: string;
+/** What the URL server was asked: method, path, and whether a token came along. */
+const webAsked: { method: string; url: string; token: boolean }[] = [];
 
 type Run = ImgResult & { calls: RecordedRequest[] };
 
@@ -43,6 +45,7 @@ before(async () => {
   dir = await dirs.make('img-import-');
   await writeFile(path.join(dir, 'disk.raw'), 'raw disk bytes');
   web = http.createServer((req, res) => {
+    webAsked.push({ method: req.method ?? '', url: req.url ?? '', token: req.headers['x-auth-token'] !== undefined });
     res.writeHead(req.url === '/ok.raw' ? 200 : 404, { 'content-length': '0' });
     res.end();
   });
@@ -270,6 +273,8 @@ describe('create --import and --wait', () => {
     const rid = fake.tasks.at(-1)!.request_id;
     assert.equal(lines(r).at(-1), `Import of image ${image.id} (web-download) failed: Task failed due to Internal Error; failed stores: fast; ` +
       `Request-ID: ${rid}; ${webUrl}/missing.qcow2 answers 404 Not Found (seen from this machine)`);
+    // img asked the URL once, with a HEAD and without the cloud's token.
+    assert.deepEqual(webAsked.filter((a) => a.url === '/missing.qcow2'), [{ method: 'HEAD', url: '/missing.qcow2', token: false }]);
     // The image stays (the import was accepted); Glance left it queued, as img's line says.
     assert.equal(image.status, 'queued');
     assert.equal(image.properties['os_glance_failed_import'], 'fast');
@@ -277,11 +282,13 @@ describe('create --import and --wait', () => {
 
   test('web-download that works: the URL is never asked by img', async () => {
     const before = cloud.requests.length;
+    const asked = webAsked.length;
     const r = await img(['create', 'wd-ok', '--import', '--uri', `${webUrl}/ok.raw`, '--all-stores', '--wait', '-f', 'value', '-c', 'status']);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, 'active\n');
     assert.deepEqual(jsonBody(posts(r, '/import')[0]!), { method: { name: 'web-download', uri: `${webUrl}/ok.raw` }, all_stores: true });
     assert.ok(cloud.requests.length > before);
+    assert.equal(webAsked.length, asked);
   });
 
   test('an image killed during the import: exit 1, the status named', async () => {
@@ -424,6 +431,30 @@ describe('img cache', () => {
       assert.equal(oneLine(r), `This cloud has no image cache API (GET ${IMAGE_ENDPOINT_PATH}/v2/cache answered 404: Not Found Caching via API is not supported at this site.)`);
     } finally {
       fake.cacheApi = true;
+    }
+  });
+});
+
+describe('--help', () => {
+  const commands = [
+    ['stage'], ['import'], ['import', 'info'], ['stores', 'list'], ['task', 'list'], ['task', 'show'],
+    ['cache', 'list'], ['cache', 'queue'], ['cache', 'delete'], ['cache', 'clear'],
+  ];
+  for (const words of commands) {
+    test(`img ${words.join(' ')} and img image ${words.join(' ')}: --help with an example`, async () => {
+      for (const args of [[...words, '--help'], ['image', ...words, '--help']]) {
+        const r = await runCliInProcess(args);
+        assert.equal(r.code, 0, r.stderr);
+        assert.match(r.stdout, new RegExp(`^Usage: img (image )?${words.join(' ')} `));
+        assert.match(r.stdout, new RegExp(`\\nExamples?:\\n  \\$ img ${words[0]}`));
+      }
+    });
+  }
+
+  test('create --help lists --import, --uri, --store, --wait and --wait-timeout', async () => {
+    const r = await runCliInProcess(['create', '--help']);
+    for (const flag of ['--import', '--uri <url>', '--store <store>', '--all-stores', '--allow-failure', '--wait ', '--wait-timeout <seconds>']) {
+      assert.ok(r.stdout.includes(flag), flag);
     }
   });
 });
