@@ -11,6 +11,8 @@ export type ImportMethod = (typeof IMPORT_METHODS)[number];
 
 /** Default of --wait-timeout, in seconds. */
 export const DEFAULT_WAIT_TIMEOUT_S = 3600;
+/** Longest --wait-timeout: 20 days, under the 2^31 ms a Node timer can hold (a longer one would fire at once). */
+const MAX_WAIT_TIMEOUT_S = 20 * 86_400;
 
 export interface ImportOptions {
   method?: string;
@@ -37,7 +39,9 @@ export interface ImportPlan {
 export function waitMs(opts: Pick<ImportOptions, 'wait' | 'waitTimeout'>): number | undefined {
   if (opts.waitTimeout !== undefined && !opts.wait) throw new UsageError('--wait-timeout needs --wait');
   if (!opts.wait) return undefined;
-  return (opts.waitTimeout === undefined ? DEFAULT_WAIT_TIMEOUT_S : wholeNumber('--wait-timeout', opts.waitTimeout, 1)) * 1000;
+  const seconds = opts.waitTimeout === undefined ? DEFAULT_WAIT_TIMEOUT_S : wholeNumber('--wait-timeout', opts.waitTimeout, 1);
+  if (seconds > MAX_WAIT_TIMEOUT_S) throw new UsageError(`Invalid value '${opts.waitTimeout}' for --wait-timeout: at most ${MAX_WAIT_TIMEOUT_S} seconds`);
+  return seconds * 1000;
 }
 
 /** Checks a --uri: an absolute http(s) URL with a host (what web-download fetches). */

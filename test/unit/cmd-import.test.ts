@@ -145,6 +145,7 @@ describe('img import: options checked before any request', () => {
     [['import', 'x', '--method', 'glance-direct', '--disallow-failure'], '--disallow-failure is only usable with --store or --all-stores'],
     [['import', 'x', '--method', 'glance-direct', '--wait-timeout', '5'], '--wait-timeout needs --wait'],
     [['import', 'x', '--method', 'glance-direct', '--wait', '--wait-timeout', '0'], "Invalid value '0' for --wait-timeout: expected a whole number ≥ 1"],
+    [['import', 'x', '--method', 'glance-direct', '--wait', '--wait-timeout', '1728001'], "Invalid value '1728001' for --wait-timeout: at most 1728000 seconds"],
     [['create', 'n', '--uri', 'http://h/x'], '--uri needs --import'],
     [['create', 'n', '--import'], '--import needs --file PATH (glance-direct) or --uri URL (web-download)'],
     [['create', 'n', '--store', 'a', '--store', 'b'], 'several --store need --import (an upload goes to one store)'],
