@@ -106,6 +106,16 @@ describe('interoperable import (admin, real cloud)', { timeout: 600_000 }, () =>
     assert.equal(after.status, 'active');
   });
 
+  test('create --file --store slow and upload --store slow put the data into that store (X-Image-Meta-Store)', async () => {
+    const c = await imgJson(['create', `${PREFIX}-up-slow`, '--file', raw.path, '--store', 'slow']);
+    assert.equal(c.status, 'active');
+    assert.equal(c.properties.stores, 'slow');
+    const q = await imgJson(['create', `${PREFIX}-up-slow2`, '--disk-format', 'raw', '--container-format', 'bare']);
+    const u = await imgJson(['upload', q.id, '--file', raw.path, '--store', 'slow']);
+    assert.equal(u.properties.stores, 'slow');
+    assert.equal(u.properties.os_hash_value, raw.sha512);
+  });
+
   test('web-download of a missing URL --wait: exit 1, Glance\'s reason, the failed store, the request id, what the URL answered', async () => {
     const r = await img('admin', ['create', `${PREFIX}-wd404`, '--import', '--uri', `${base}/missing.raw`, '--wait', '--wait-timeout', '300']);
     assert.equal(r.code, 1, describeRun(r));
