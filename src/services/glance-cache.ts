@@ -54,7 +54,7 @@ export class CacheApi {
 
   /** GET /v2/cache. */
   async state(signal?: AbortSignal): Promise<CacheState> {
-    const body = await this.call(() => this.session.json<unknown>({ method: 'GET', url: `${this.root}/v2/cache`, signal }));
+    const body = await this.call(() => this.session.json<unknown>({ method: 'GET', url: `${this.root}/v2/cache`, context: 'Failed to list the image cache', signal }));
     const cached = checkRecordList<CachedImage>(body, 'cached_images', {
       image_id: 'string', last_accessed: 'number', last_modified: 'number', size: 'number', hits: 'number',
     });
@@ -75,6 +75,6 @@ export class CacheApi {
   /** DELETE /v2/cache (204): clear the cache, the queue, or both (`target` undefined). */
   async clear(target: 'cache' | 'queue' | undefined, signal?: AbortSignal): Promise<void> {
     const headers: Record<string, string> = target ? { 'x-image-cache-clear-target': target } : {};
-    await this.call(() => this.session.send({ method: 'DELETE', url: `${this.root}/v2/cache`, headers, signal }));
+    await this.call(() => this.session.send({ method: 'DELETE', url: `${this.root}/v2/cache`, headers, context: 'Failed to clear the image cache', signal }));
   }
 }

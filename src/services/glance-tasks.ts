@@ -42,7 +42,7 @@ export class TasksApi {
     for (let pages = 1; ; pages++) {
       if (marker !== undefined) params.set('marker', marker);
       const qs = params.toString();
-      const body = await this.session.json<unknown>({ method: 'GET', url: `${this.root}/v2/tasks${qs ? `?${qs}` : ''}`, signal });
+      const body = await this.session.json<unknown>({ method: 'GET', url: `${this.root}/v2/tasks${qs ? `?${qs}` : ''}`, context: 'Failed to list tasks', signal });
       const page = checkRecordList<Task>(body, 'tasks', TASK_FIELDS);
       tasks.push(...page);
       const next = checkRecord<{ next?: string }>(body, '', { next: 'string?' }).next;
@@ -57,7 +57,7 @@ export class TasksApi {
 
   async get(id: string, signal?: AbortSignal): Promise<Task> {
     return checkRecord<Task>(
-      await this.session.json<unknown>({ method: 'GET', url: `${this.root}/v2/tasks/${encodeURIComponent(id)}`, signal }),
+      await this.session.json<unknown>({ method: 'GET', url: `${this.root}/v2/tasks/${encodeURIComponent(id)}`, context: `Failed to show task ${id}`, signal }),
       '',
       TASK_FIELDS,
     );

@@ -394,6 +394,7 @@ describe('tasks', () => {
     assert.deepEqual(shown['properties'], { request_id: task.request_id, user_id: 'u', image_id: task.image_id });
     const missing = await img(['task', 'show', 'nope']);
     assert.equal(missing.code, 4);
+    assert.match(oneLine(missing), /^Failed to show task nope: .*Task with the given id nope was not found.* \(HTTP 404\) \(Request-ID: req-/);
   });
 
   test('show --show-tasks adds the image\'s tasks', async () => {
