@@ -5,6 +5,7 @@
  * every poll and every pause is bounded by it.
  */
 import { ImgError, InterruptedError, NotFoundError, messageOf } from '../errors.js';
+import { redactUrl } from '../http/redact.js';
 import { abortableSleep } from '../http/retry.js';
 import { attributeOf, type Image, type ImagesApi } from './glance.js';
 import type { ImportApi, Task } from './glance-import.js';
@@ -148,7 +149,8 @@ async function failure(images: ImagesApi, plan: WatchPlan, s: Seen, signal: Abor
     } catch (err) {
       answer = `not asked (${messageOf(err)})`;
     }
-    parts.push(`${plan.uri} answers ${answer} (seen from this machine)`);
+    // A user:password written into the URL is not repeated in the line.
+    parts.push(`${redactUrl(plan.uri)} answers ${answer} (seen from this machine)`);
   }
   return new ImgError(parts.join('; '));
 }

@@ -281,6 +281,15 @@ describe('create --import and --wait', () => {
     assert.equal(image.properties['os_glance_failed_import'], 'fast');
   });
 
+  test('a URL with a user and password: they are not in the line', async () => {
+    fake.next = { kind: 'failure' };
+    const url = webUrl.replace('http://', 'http://u:hunter2@');
+    const r = await img(['create', 'wd-creds', '--import', '--uri', `${url}/missing.raw`, '--wait']);
+    assert.equal(r.code, 1);
+    assert.match(lines(r).at(-1)!, new RegExp(`; http://\\*\\*\\*@127\\.0\\.0\\.1:\\d+/missing\\.raw answers 404 Not Found \\(seen from this machine\\)$`));
+    assert.ok(!r.stderr.includes('hunter2'));
+  });
+
   test('web-download that works: the URL is never asked by img', async () => {
     const before = cloud.requests.length;
     const asked = webAsked.length;
