@@ -50,7 +50,8 @@ PY=/usr/bin/python3
 UWSGI=/usr/bin/uwsgi
 KS_MANAGE=/usr/bin/keystone-manage
 PACKAGES=(python3-keystone python3-glance python3-openstackclient python3-keystonemiddleware
-          python3-keystoneclient postgresql python3-psycopg2 uwsgi-core uwsgi-plugin-python3 curl qemu-utils)
+          python3-keystoneclient postgresql python3-psycopg2 uwsgi-core uwsgi-plugin-python3 curl
+          qemu-utils)  # qemu-utils: qemu-img for the image_conversion import plugin (write_import_configs)
 
 # Keep the caller's Python and OpenStack settings away from the services and
 # from our own API calls (a sourced openrc of another cloud would otherwise leak in).
@@ -493,6 +494,57 @@ EOF
   )
 }
 
+# ------------------------------------------ interoperable import (#13) ---
+# Multi-store, import methods, web-download filtering, the image conversion
+# plugin and the cache API, as a file of its own in glance's --config-dir
+# (read after glance-api.conf, so these values win over it):
+#   - two filesystem stores, `fast` (the default) and `slow`, each with its
+#     datadir in the state dir (the reserved os_glance_staging_store and
+#     os_glance_tasks_store stay as write_configs sets them);
+#   - import methods glance-direct, web-download, copy-image;
+#   - web-download from 127.0.0.1 (Glance refuses loopback unless listed in
+#     allowed_hosts) on port IMG_CLOUD_IMPORT_PORT [18300], where the
+#     integration tests start their HTTP server (list options take brackets);
+#   - image_conversion: every import is converted to raw with qemu-img;
+#   - the cachemanagement flavor: the image cache and its /v2/cache API
+#     (image_cache_dir is set by write_configs).
+IMPORT_PORT=${IMG_CLOUD_IMPORT_PORT:-18300}
+write_import_configs() {
+  mkdir -p "$GL_DIR/store-fast" "$GL_DIR/store-slow"
+  (
+    umask 077
+    cat >"$GL_DIR/conf.d/50-import.conf" <<EOF
+[DEFAULT]
+enabled_backends = fast:file, slow:file
+enabled_import_methods = [glance-direct, web-download, copy-image]
+
+[glance_store]
+default_backend = fast
+
+[fast]
+filesystem_store_datadir = $GL_DIR/store-fast/
+store_description = Fast store (local cloud)
+
+[slow]
+filesystem_store_datadir = $GL_DIR/store-slow/
+store_description = Slow store (local cloud)
+
+[import_filtering_opts]
+allowed_hosts = [127.0.0.1]
+allowed_ports = [80, 443, $IMPORT_PORT]
+
+[image_import_opts]
+image_import_plugins = ['image_conversion']
+
+[image_conversion]
+output_format = raw
+
+[paste_deploy]
+flavor = keystone+cachemanagement
+EOF
+  )
+}
+
 write_openrc() { # file user password project
   local f=$STATE/$1
   (
@@ -868,6 +920,7 @@ cmd_up() {
   write_configs
   write_identity_methods_conf
   write_glance2_config
+  write_import_configs
   write_openrc admin-openrc admin "$ADMIN_PW" admin
   write_openrc demo-openrc demo "$DEMO_PW" demo
   ensure_postgres

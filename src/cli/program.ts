@@ -9,6 +9,7 @@ import { checksumOptions, dataCheckOptions, shortcutOptions } from './program-ra
 import { membershipOptions, projectOptions, registerSharingCommands } from './program-sharing.js';
 import { registerCompletionCommands } from './program-completion.js';
 import { registerCopyCommands } from './program-copy.js';
+import { importCreateOptions, registerImportCommands } from './program-import.js';
 
 // Re-exported: test/unit/typed-seam.test.ts checks the seam through the program's own module.
 export { declared } from './option-builders.js';
@@ -45,7 +46,7 @@ export type Runner = (cmd: RunnableCommand, kind: OutputKind, action: (ctx: Comm
  * command takes.
  */
 function registerImageCommands(command: AddCommand<GlobalOptions>, run: Runner): void {
-  const create = projectOptions('project that owns the new image', shortcutOptions(dataCheckOptions(showOutputOptions(visibilityOptions('make the image visible as one of the', command('create')
+  const create = projectOptions('project that owns the new image', shortcutOptions(dataCheckOptions(showOutputOptions(importCreateOptions(visibilityOptions('make the image visible as one of the', command('create')
     .description('Create an image, uploading its data from a file or stdin')
     .argument('<name>', 'name of the new image')
     .option('--file <path>', "upload image data from this file ('-' reads stdin; a file redirected to stdin is read without it)")
@@ -59,11 +60,16 @@ function registerImageCommands(command: AddCommand<GlobalOptions>, run: Runner):
     .option('--protected', 'prevent the image from being deleted')
     .option('--unprotected', 'allow the image to be deleted (default)')
     .option('--hidden', 'hide the image from default image lists (os_hidden)')
-    .option('--keep-partial', 'keep the image if the upload fails (default: delete it)'))))));
+    .option('--keep-partial', 'keep the image if the upload fails (default: delete it)')))))));
   example(create, 'img create Ubuntu18 --file bionic-server-cloudimg-amd64.img --disk-format qcow2 --container-format bare --public',
     'img create jammy --file jammy.img --checksum-file https://cloud-images.ubuntu.com/jammy/current/SHA256SUMS --os-distro ubuntu',
-    'img create cirros < cirros-0.6.2-x86_64-disk.img');
+    'img create cirros < cirros-0.6.2-x86_64-disk.img',
+    'img create Ubuntu22 --import --file jammy.qcow2 --disk-format qcow2 --wait');
   create.action(async (name, opts, cmd) => {
+    if (opts.import) {
+      const { createImported } = await import('../commands/create-import.js');
+      return run(cmd, 'show', (ctx) => createImported(ctx, name, declared(opts)));
+    }
     const { createImage } = await import('../commands/create.js');
     await run(cmd, 'show', (ctx) => createImage(ctx, name, declared(opts)));
   });
@@ -90,7 +96,8 @@ function registerImageCommands(command: AddCommand<GlobalOptions>, run: Runner):
   const show = showOutputOptions(command('show')
     .description('Show an image')
     .argument('<image>', 'image to show (name or ID)')
-    .option('--human-readable', 'print the size as 345.6M instead of bytes'));
+    .option('--human-readable', 'print the size as 345.6M instead of bytes')
+    .option('--show-tasks', "add the image's import tasks (GET /v2/images/{id}/tasks)"));
   example(show, 'img show Ubuntu18', 'img show Ubuntu18 -f value -c status');
   show.action(async (ref, opts, cmd) => {
     const { showImage } = await import('../commands/show.js');
@@ -99,9 +106,15 @@ function registerImageCommands(command: AddCommand<GlobalOptions>, run: Runner):
 
   const del = concurrencyOption(command('delete')
     .description('Delete images (several at once; goes on past failures)')
-    .argument('<image...>', 'images to delete (names or IDs)'));
-  example(del, 'img delete cirros', 'img delete old-1 old-2 old-3', "img delete --concurrency 16 $(img list --tag ci -f value -c ID)");
+    .argument('<image...>', 'images to delete (names or IDs)')
+    .option('--store <store>', "only remove the images' data from this store (multi-store)"));
+  example(del, 'img delete cirros', 'img delete old-1 old-2 old-3', "img delete --concurrency 16 $(img list --tag ci -f value -c ID)",
+    'img delete --store slow cirros');
   del.action(async (refs, opts, cmd) => {
+    if (opts.store !== undefined) {
+      const { deleteFromStore } = await import('../commands/delete-store.js');
+      return run(cmd, 'none', (ctx) => deleteFromStore(ctx, refs, opts.store ?? ''));
+    }
     const { deleteImages } = await import('../commands/delete.js');
     await run(cmd, 'none', (ctx) => deleteImages(ctx, refs, declared(opts)));
   });
@@ -168,14 +181,17 @@ function registerImageCommands(command: AddCommand<GlobalOptions>, run: Runner):
   const upload = dataCheckOptions(showOutputOptions(command('upload')
     .description('Upload data into a queued image')
     .argument('<image>', 'queued image (name or ID)')
-    .option('--file <path>', "data to upload ('-' reads stdin; a file redirected to stdin is read without it)")));
-  example(upload, 'img upload my-queued-image --file disk.raw', 'img upload my-queued-image --file disk.qcow2 --checksum sha256:<hex>');
+    .option('--file <path>', "data to upload ('-' reads stdin; a file redirected to stdin is read without it)")
+    .option('--store <store>', 'upload into this store (multi-store)')));
+  example(upload, 'img upload my-queued-image --file disk.raw', 'img upload my-queued-image --file disk.qcow2 --checksum sha256:<hex>',
+    'img upload my-queued-image --file disk.raw --store slow');
   upload.action(async (ref, opts, cmd) => {
     const { uploadImage } = await import('../commands/upload.js');
     await run(cmd, 'show', (ctx) => uploadImage(ctx, ref, declared(opts)));
   });
   registerSharingCommands(command, run);
   registerCopyCommands(command, run);
+  registerImportCommands(command, run);
 }
 
 /** img's own global options (the --os-* ones are added from the OS_FLAGS table). */

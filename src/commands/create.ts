@@ -9,14 +9,17 @@ import type { CommandContext, CommandResult } from './context.js';
 import { checksumName, checkVendor, diskFormatFor, vendorChecksum, type DataCheckOptions } from './data-checks.js';
 import { imageShow } from './image-view.js';
 import { shortcutProperties, type ShortcutOptions } from './shortcuts.js';
+import { refuseImportOnly, type ImportOnlyOptions } from './import-options.js';
 import {
   type AttributeOptions,
   CONTAINER_FORMATS, DISK_FORMATS, checkPropertyKeys, keyValues, oneOf, onOff, visibilityFlag, wholeNumber,
 } from './parse.js';
 import { type ProjectOptions, checkProjectOptions, projectOption } from './project-options.js';
 
-interface CreateOptions extends AttributeOptions, DataCheckOptions, ShortcutOptions, ProjectOptions {
+export interface CreateOptions extends AttributeOptions, DataCheckOptions, ShortcutOptions, ProjectOptions {
   file?: string;
+  /** Multi-store: the store that receives the data (X-Image-Meta-Store); several only with --import. */
+  store?: string[];
   id?: string;
   keepPartial?: boolean;
 }
@@ -28,28 +31,45 @@ interface CreateOptions extends AttributeOptions, DataCheckOptions, ShortcutOpti
  * anything is created; any failure after the image exists deletes it again
  * (unless --keep-partial), so no queued orphan is left behind.
  */
-export async function createImage(ctx: CommandContext, name: string, opts: CreateOptions): Promise<CommandResult> {
+export async function createImage(ctx: CommandContext, name: string, opts: CreateOptions & ImportOnlyOptions): Promise<CommandResult> {
+  refuseImportOnly(opts);
   const attributes = creationAttributes(name, opts);
   checkProjectOptions(opts);
   const source = await uploadSource(ctx, opts.file);
   try {
-    if (!source && (opts.checksum !== undefined || opts.checksumFile !== undefined)) {
-      throw new UsageError('--checksum and --checksum-file check uploaded data: give --file (or redirect stdin from the file)');
-    }
-    // The data's own format decides, or is checked against --disk-format, before the image exists.
-    const given = attributes['disk_format'] as string | undefined;
-    attributes['disk_format'] = source
-      ? await diskFormatFor(ctx, source, { format: given, from: '--disk-format' }, opts.formatCheck !== false)
-      : (given ?? 'raw');
-    // The owner is resolved before anything is created: an unknown project leaves nothing behind.
-    const owner = await projectOption(ctx, opts);
-    if (owner !== undefined) attributes['owner'] = owner;
-    const vendor = source && await vendorChecksum(ctx, opts, () => checksumName(opts.file, name));
-    if (source && vendor) source.alsoHash(vendor.algorithm);
+    const vendor = await prepareCreation(ctx, name, opts, attributes, source);
     return await createWithData(ctx, attributes, source, opts, vendor);
   } finally {
     await source?.close();
   }
+}
+
+/**
+ * What `create` (and `create --import`) settle before the image exists, so a
+ * refusal leaves nothing behind: --checksum needs data; the data's own format
+ * decides disk_format, or is checked against --disk-format; --project is
+ * resolved into the owner; a vendor checksum is hashed in the same pass as
+ * the upload. Changes `attributes`; returns the vendor checksum, if any.
+ */
+export async function prepareCreation(
+  ctx: CommandContext,
+  name: string,
+  opts: CreateOptions,
+  attributes: Record<string, unknown>,
+  source: UploadSource | undefined,
+): Promise<VendorChecksum | undefined> {
+  if (!source && (opts.checksum !== undefined || opts.checksumFile !== undefined)) {
+    throw new UsageError('--checksum and --checksum-file check uploaded data: give --file (or redirect stdin from the file)');
+  }
+  const given = attributes['disk_format'] as string | undefined;
+  attributes['disk_format'] = source
+    ? await diskFormatFor(ctx, source, { format: given, from: '--disk-format' }, opts.formatCheck !== false)
+    : (given ?? 'raw');
+  const owner = await projectOption(ctx, opts);
+  if (owner !== undefined) attributes['owner'] = owner;
+  const vendor = source && await vendorChecksum(ctx, opts, () => checksumName(opts.file, name));
+  if (source && vendor) source.alsoHash(vendor.algorithm);
+  return vendor;
 }
 
 async function createWithData(
@@ -67,7 +87,7 @@ async function createWithData(
   const created = await createWithId(ctx, images, attributes, opts.id === undefined, opts.keepPartial ?? false);
   if (!source) return imageShow(created);
   try {
-    await images.upload(created.id, source, ctx.signal);
+    await images.upload(created.id, source, ctx.signal, { store: opts.store?.[0] });
     progress?.done();
     const image = await images.get(created.id, ctx.signal);
     const sent = await source.digests();
@@ -105,7 +125,7 @@ export async function uploadSource(ctx: CommandContext, file: string | undefined
 }
 
 /** The POST body: name, formats, sizes, visibility, flags, tags and --property pairs at top level. */
-function creationAttributes(name: string, opts: CreateOptions): Record<string, unknown> {
+export function creationAttributes(name: string, opts: CreateOptions): Record<string, unknown> {
   const props = keyValues('--property', opts.property);
   checkPropertyKeys(props);
   const attrs: Record<string, unknown> = {
@@ -144,7 +164,7 @@ const CREATE_RETRIES = 5;
  * None of this applies to an id the user gave with --id: that image may be
  * someone else's.
  */
-async function createWithId(
+export async function createWithId(
   ctx: CommandContext,
   images: ImagesApi,
   attributes: Record<string, unknown>,
@@ -200,7 +220,7 @@ async function deleteUnansweredImage(ctx: CommandContext, images: ImagesApi, id:
  * After a failed upload: delete the image this command created (or keep it
  * with --keep-partial and say so), and return the error to throw.
  */
-async function cleanUp(ctx: CommandContext, images: ImagesApi, image: Image, err: unknown, keep: boolean): Promise<unknown> {
+export async function cleanUp(ctx: CommandContext, images: ImagesApi, image: Image, err: unknown, keep: boolean): Promise<unknown> {
   const interrupted = ctx.signal.aborted;
   const reason = interrupted ? new InterruptedError(`Interrupted: upload of image ${image.id} stopped`) : err;
   if (keep) {

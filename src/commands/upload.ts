@@ -8,6 +8,8 @@ import { imageShow } from './image-view.js';
 
 interface UploadOptions extends DataCheckOptions {
   file?: string;
+  /** Multi-store: the store that receives the data (X-Image-Meta-Store). */
+  store?: string;
 }
 
 /**
@@ -45,7 +47,7 @@ async function uploadInto(ctx: CommandContext, ref: string, source: UploadSource
   const progress = await ctx.progress(`Uploading ${image.name ?? image.id}`, source.length);
   if (progress) source.onProgress = progress.update;
   try {
-    await images.upload(image.id, source, ctx.signal);
+    await images.upload(image.id, source, ctx.signal, { store: opts.store });
   } finally {
     progress?.done();
   }

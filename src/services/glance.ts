@@ -113,7 +113,8 @@ export class ImagesApi {
   readonly root: string;
 
   constructor(
-    private readonly session: HttpSession,
+    /** The session, also for the other Glance APIs built on this one (glance-import.ts…). */
+    readonly session: HttpSession,
     endpoint: string,
   ) {
     this.root = imageApiRoot(endpoint);
@@ -235,18 +236,21 @@ export class ImagesApi {
    * size is known it is sent as Content-Length. Retries and re-authentication
    * replay the source from its start, or fail if it cannot be replayed.
    */
-  async upload(id: string, source: BodySource, signal?: AbortSignal): Promise<void> {
+  async upload(id: string, source: BodySource, signal?: AbortSignal, opts: { store?: string; stage?: boolean } = {}): Promise<void> {
     const headers: Record<string, string> = {};
     if (source.length !== undefined) headers['x-openstack-image-size'] = String(source.length);
+    // Multi-store: the store that receives the data (Glance's default store otherwise).
+    if (opts.store !== undefined) headers['x-image-meta-store'] = opts.store;
     await this.session.send({
       method: 'PUT',
-      url: this.url(`images/${encodeURIComponent(id)}/file`),
+      // /stage: the data goes to the staging area, for a glance-direct import (glance-import.ts).
+      url: this.url(`images/${encodeURIComponent(id)}/${opts.stage ? 'stage' : 'file'}`),
       body: source,
       contentType: 'application/octet-stream',
       headers,
       // PUT of the same bytes to the same queued image is safe to repeat.
       idempotent: source.replayable,
-      context: `Failed to upload data to image ${id}`,
+      context: `Failed to ${opts.stage ? 'stage' : 'upload'} data to image ${id}`,
       signal,
     });
   }

@@ -192,3 +192,27 @@ export function checkIdentityEntity<T>(value: unknown, where: string): T {
   field('Keystone', value, 'domain_id', `${where}.`, 'string', true);
   return value as T;
 }
+
+/** What {@link checkRecord} checks: each field's kind, `kind?` when it may be null or absent. */
+export type FieldSpec = Record<string, Expected | `${Expected}?`>;
+
+/**
+ * `value` as a Glance record (a store, a task, a cache entry…): an object
+ * whose fields in `spec` have their kinds. `where` names it in messages
+ * (`tasks[2]`, or `` for a top-level body such as a task).
+ */
+export function checkRecord<T>(value: unknown, where: string, spec: FieldSpec): T {
+  if (!isObject(value)) throw unexpected('Glance', `${where || 'the response'} is ${kindOf(value)}, not an object`);
+  for (const [key, kind] of Object.entries(spec)) {
+    field('Glance', value, key, where ? `${where}.` : '', kind.replace('?', '') as Expected, kind.endsWith('?'));
+  }
+  return value as T;
+}
+
+/** `value[key]` as a list of records, each checked with {@link checkRecord}. */
+export function checkRecordList<T>(value: unknown, key: string, spec: FieldSpec): T[] {
+  if (!isObject(value)) throw unexpected('Glance', `the ${key} list is ${kindOf(value)}, not an object`);
+  const list = Object.hasOwn(value, key) ? value[key] : undefined;
+  if (!Array.isArray(list)) throw unexpected('Glance', `"${key}" is ${list === undefined ? 'missing' : `${kindOf(list)}, not a list`}`);
+  return list.map((item, i) => checkRecord<T>(item, `${key}[${i}]`, spec));
+}
