@@ -7,7 +7,8 @@
 #   bash scripts/local-cloud.sh status   print what is up; exit 0 only when all is up
 #   bash scripts/local-cloud.sh env [admin|demo]   print the absolute path of an openrc file
 #   bash scripts/local-cloud.sh check-packages     apt-get update, then fail unless every package
-#                                                  `up` may install still has an installable candidate
+#                                                  `up` or `tools` may install still has an installable candidate
+#   bash scripts/local-cloud.sh tools              install what the unit and process tests run (qemu-img, zsh, fish)
 #
 # Environment (defaults in brackets):
 #   IMG_CLOUD_DIR            state directory                [<repo>/.cloud]
@@ -52,6 +53,8 @@ KS_MANAGE=/usr/bin/keystone-manage
 PACKAGES=(python3-keystone python3-glance python3-openstackclient python3-keystonemiddleware
           python3-keystoneclient postgresql python3-psycopg2 uwsgi-core uwsgi-plugin-python3 curl
           qemu-utils)  # qemu-utils: qemu-img for the image_conversion import plugin (write_import_configs)
+# What the unit and process tests need on the machine (`tools`, run by scripts/run-tests.mjs).
+TEST_TOOLS=(qemu-utils zsh fish)
 
 # Keep the caller's Python and OpenStack settings away from the services and
 # from our own API calls (a sourced openrc of another cloud would otherwise leak in).
@@ -196,13 +199,14 @@ wait_for_apt() {
   done
 }
 
-ensure_packages() {
-  local missing=() p
-  for p in "${PACKAGES[@]}"; do pkg_installed "$p" || missing+=("$p"); done
+ensure_packages() { # [pkg…] (default: PACKAGES)
+  local missing=() p want=("$@")
+  [[ $# -gt 0 ]] || want=("${PACKAGES[@]}")
+  for p in "${want[@]}"; do pkg_installed "$p" || missing+=("$p"); done
   [[ ${#missing[@]} -gt 0 ]] || return 0
   wait_for_apt
   missing=()
-  for p in "${PACKAGES[@]}"; do pkg_installed "$p" || missing+=("$p"); done
+  for p in "${want[@]}"; do pkg_installed "$p" || missing+=("$p"); done
   [[ ${#missing[@]} -gt 0 ]] || return 0
   [[ $EUID -eq 0 ]] || die "missing packages (${missing[*]}); run as root to install them"
   log "installing ${missing[*]} (apt-get, log: $LOGS/apt.log)"
@@ -230,9 +234,17 @@ cmd_check_packages() {
   log "apt-get update (log: $LOGS/apt.log)"
   apt-get update -o DPkg::Lock::Timeout=600 >>"$LOGS/apt.log" 2>&1 || fail "apt-get update failed" "$LOGS/apt.log"
   # glance-common: `up` downloads it for glance-api-paste.ini
-  for p in "${PACKAGES[@]}" glance-common; do apt_offers "$p" || bad+=("$p"); done
+  for p in "${PACKAGES[@]}" "${TEST_TOOLS[@]}" glance-common; do apt_offers "$p" || bad+=("$p"); done
   [[ ${#bad[@]} -eq 0 ]] || die "no installable candidate for: ${bad[*]} (renamed or removed from Debian? see 'apt-cache policy ${bad[0]}')"
-  log "all $((${#PACKAGES[@]} + 1)) packages have installable candidates"
+  log "all $((${#PACKAGES[@]} + ${#TEST_TOOLS[@]} + 1)) packages have installable candidates"
+}
+
+# The tools the unit and process tests run (they run before the cloud is up):
+# qemu-img writes images of every format for the disk-format checks, and
+# zsh and fish load img's completion scripts.
+cmd_tools() {
+  mkdir -p "$LOGS"
+  ensure_packages "${TEST_TOOLS[@]}"
 }
 
 # python3-glance ships no paste config; it is in glance-common, whose postinst
@@ -1031,5 +1043,6 @@ case ${1:-} in
   status) cmd_status ;;
   env) cmd_env "${2:-admin}" ;;
   check-packages) cmd_check_packages ;;
-  *) echo "usage: $0 up|down|status|env [admin|demo]|check-packages" >&2; exit 2 ;;
+  tools) cmd_tools ;;
+  *) echo "usage: $0 up|down|status|env [admin|demo]|check-packages|tools" >&2; exit 2 ;;
 esac

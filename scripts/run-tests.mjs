@@ -44,6 +44,15 @@ function run(label, dirs, concurrency) {
 }
 
 let status = 0;
+// The unit and process tests run qemu-img, zsh and fish: installed here (as the cloud's packages
+// are by local-cloud.sh up), so that a fresh machine's `npm test` has them.
+if (which === 'unit' || which === 'all') {
+  const tools = spawnSync('bash', [path.join(root, 'scripts', 'local-cloud.sh'), 'tools'], { stdio: 'inherit' });
+  if (tools.status !== 0) {
+    console.error('run-tests: the tools the tests run (qemu-img, zsh, fish) could not be installed (scripts/local-cloud.sh tools failed)');
+    process.exit(1);
+  }
+}
 // One run for both folders: the slow spawned files start first and the quick in-process ones fill
 // the other core, and a failure in one folder cannot hide the other's results.
 if (which === 'unit' || which === 'all') status ||= run('process and unit', ['process', 'unit'], 2);
