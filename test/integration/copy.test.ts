@@ -49,7 +49,8 @@ describe('img copy (real cloud)', { timeout: 300_000 }, () => {
     };
     clouds = path.join(dir, 'clouds.yaml');
     writeFileSync(clouds, `clouds:\n${cloudsFile('demo-cloud', 'demo', 'RegionOne')}${cloudsFile('admin-two', 'admin', 'RegionTwo')}`, { mode: 0o600 });
-    const r = await img('admin', ['create', source, '--file', file, '--disk-format', 'qcow2', '--min-ram', '128',
+    // Random bytes labelled qcow2 (--no-format-check): a format other than the default, to see it carried over.
+    const r = await img('admin', ['create', source, '--file', file, '--disk-format', 'qcow2', '--no-format-check', '--min-ram', '128',
       '--property', 'os_distro=cirros', '--tag', 'copy-me', '-f', 'value', '-c', 'id']);
     assert.equal(r.code, 0, describeRun(r));
     sourceId = r.stdout.trim();
