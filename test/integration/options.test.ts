@@ -485,7 +485,7 @@ describe('every command and option', { timeout: 240_000 }, () => {
       const r = await img('admin', ['--os-region-name', 'Nowhere', 'list']);
       assert.equal(r.code, 2, describeRun(r));
       assert.equal(r.stdout, '');
-      assert.equal(r.stderr, "img: No 'image' endpoint in region 'Nowhere' (OS_REGION_NAME / --os-region-name); the catalog has: RegionOne\n");
+      assert.equal(r.stderr, "img: No 'image' endpoint in region 'Nowhere' (OS_REGION_NAME / --os-region-name); the catalog has: RegionOne, RegionTwo\n");
     });
 
     test('--os-interface internal, OS_ENDPOINT_TYPE=internalURL, --os-image-url: all work', async () => {
@@ -635,7 +635,7 @@ describe('every command and option', { timeout: 240_000 }, () => {
         assert.match(help.stdout, new RegExp(`\\n {2}${c}\\b`), c);
       }
       ok(cmdHelp);
-      assert.match(cmdHelp.stdout, /Example:\n {2}\$ img create Ubuntu18 --file/);
+      assert.match(cmdHelp.stdout, /Examples:\n {2}\$ img create Ubuntu18 --file/);
       ok(version);
       assert.match(version.stdout, /^\d+\.\d+\.\d+\n$/);
       assert.equal(unknownCmd.code, 2);
