@@ -1,5 +1,5 @@
 /**
- * `img __complete images|clouds [PREFIX] [--os-cloud C] [--os-region-name R]`:
+ * `img __complete images|clouds|stores [PREFIX] [--os-cloud C] [--os-region-name R]`:
  * what the completion scripts call at TAB time. Never waits more than about
  * a second, never prompts, never writes to stderr, always exits 0: on a
  * timeout or any error it prints nothing. `img __complete refresh-images`
@@ -38,8 +38,8 @@ async function names(what: string | undefined, flags: RunOptions, io: CliIo, sig
     const data = await loadClouds({ cwd: io.cwd, homeDir: io.homeDir, env: io.env, systemConfigDir: '/etc/openstack', warn: () => undefined });
     return Object.keys(data.clouds);
   }
-  if (what !== 'images' && what !== 'refresh-images') return [];
-  const [{ makeRunner }, { imageNames }] = await Promise.all([import('./run.js'), import('../commands/complete-images.js')]);
+  if (what !== 'images' && what !== 'refresh-images' && what !== 'stores') return [];
+  const { makeRunner } = await import('./run.js');
   // No stdin (so no password prompt) and no stderr (warnings included): a TAB prints nothing but names.
   const run = makeRunner({
     stdin: Readable.from([]),
@@ -54,7 +54,8 @@ async function names(what: string | undefined, flags: RunOptions, io: CliIo, sig
   });
   let found: string[] = [];
   await run({ optsWithGlobals: () => flags }, 'none', async (ctx) => {
-    found = await imageNames(ctx, cacheBase(io.env, io.homeDir), budgetMs - 100);
+    const { imageNames, storeIds } = await import('../commands/complete-images.js');
+    found = what === 'stores' ? await storeIds(ctx, budgetMs - 100) : await imageNames(ctx, cacheBase(io.env, io.homeDir), budgetMs - 100);
     return NONE;
   });
   return found;

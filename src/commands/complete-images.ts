@@ -1,3 +1,4 @@
+import { ImportApi } from '../services/glance-import.js';
 import { NameCache, nameCacheKey } from '../services/name-cache.js';
 import type { CommandContext } from './context.js';
 
@@ -18,4 +19,14 @@ export async function imageNames(ctx: CommandContext, cacheBase: string | undefi
   const names = [...new Set(listed.map((i) => i.name).filter((n): n is string => typeof n === 'string'))].sort();
   await cache?.save(names);
   return names;
+}
+
+/**
+ * Store IDs for shell completion (`img __complete stores`): GET
+ * /v2/info/stores, aborted after `budgetMs`. A single-store cloud answers
+ * 404, which the caller turns into no words.
+ */
+export async function storeIds(ctx: CommandContext, budgetMs: number): Promise<string[]> {
+  const stores = await ImportApi.of(await ctx.images()).stores(false, AbortSignal.any([ctx.signal, AbortSignal.timeout(budgetMs)]));
+  return stores.map((s) => s.id);
 }

@@ -5,7 +5,7 @@ import type { Cell } from '../output/columns.js';
 import type { CommandContext, CommandResult } from './context.js';
 import { LIST_COLUMNS, LONG_LIST_COLUMNS, imageRow } from './image-view.js';
 import { globToRegExp, isGlob } from './name-glob.js';
-import { keyValues, oneOf, visibilityFlag, wholeNumber } from './parse.js';
+import { MEMBER_STATUSES, keyValues, oneOf, visibilityFlag, wholeNumber } from './parse.js';
 import { type ProjectOptions, projectOption } from './project-options.js';
 
 interface ListOptions extends ProjectOptions {
@@ -29,8 +29,6 @@ interface ListOptions extends ProjectOptions {
 /** A sort key is an image attribute or property name; anything else cannot match and is a typo. */
 const SORT_KEY_RE = /^[A-Za-z0-9_.:-]+$/;
 
-/** Member statuses Glance filters on (the openstack client's choices). */
-const MEMBER_STATUSES = ['accepted', 'pending', 'rejected', 'all'] as const;
 
 interface SortKey {
   key: string;

@@ -4,6 +4,8 @@ import { UsageError } from '../errors.js';
 export const DISK_FORMATS = ['ami', 'ari', 'aki', 'vhd', 'vhdx', 'vmdk', 'raw', 'qcow2', 'vdi', 'iso', 'ploop'] as const;
 /** Container formats Glance accepts by default. */
 export const CONTAINER_FORMATS = ['ami', 'ari', 'aki', 'bare', 'ovf', 'ova', 'docker', 'compressed'] as const;
+/** Member statuses Glance filters on (the openstack client's choices). */
+export const MEMBER_STATUSES = ['accepted', 'pending', 'rejected', 'all'] as const;
 
 /** `value` if it is one of `allowed`, else a UsageError naming the option and the choices. */
 export function oneOf<T extends string>(option: string, value: string, allowed: readonly T[]): T {

@@ -2,6 +2,7 @@
 export { loadImgSettings } from './img-settings.js';
 export { OS_FLAGS } from './flags.js';
 export { loadClouds } from './clouds.js';
+export { AUTH_TYPES } from './setting-values.js';
 export { interfaceOf } from './interface.js';
 export { resolveCloudConfig, type ConfigInput } from './resolve.js';
 export { needsPasscode, needsPassword, validateForAuth } from './validate.js';

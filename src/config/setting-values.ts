@@ -3,7 +3,8 @@ import { fail, type Layer, type Source, type Value } from './layer.js';
 import { shown } from './shown.js';
 import type { AuthType } from './types.js';
 
-const AUTH_TYPES = new Map<string, AuthType>([
+/** Every --os-auth-type / OS_AUTH_TYPE img takes, and the plugin each means. */
+export const AUTH_TYPES: ReadonlyMap<string, AuthType> = new Map<string, AuthType>([
   ['password', 'password'],
   ['v3password', 'password'],
   ['token', 'token'],

@@ -8,11 +8,13 @@ import { chmod, mkdir, readdir, stat, symlink, writeFile } from 'node:fs/promise
 import path from 'node:path';
 import { buildProgram } from '../../src/cli/program.js';
 import { completionSpec } from '../../src/cli/completion/spec.js';
-import { CONTAINER_FORMATS, DISK_FORMATS } from '../../src/commands/parse.js';
+import { CONTAINER_FORMATS, DISK_FORMATS, MEMBER_STATUSES } from '../../src/commands/parse.js';
+import { AUTH_TYPES } from '../../src/config/index.js';
 import { LIST_FORMATS, SHOW_FORMATS } from '../../src/output/formats.js';
 import { NAME_CACHE_TTL_MS, NameCache } from '../../src/services/name-cache.js';
 import { isShellWord } from '../../src/util/safe-text.js';
 import { FakeCloud } from '../helpers/fake-cloud.js';
+import { FakeImport } from '../helpers/fake-import.js';
 import { TempDirs } from '../helpers/files.js';
 import { during } from '../helpers/run-against-fake.js';
 import { runCliInProcess } from '../helpers/run-cli.js';
@@ -66,6 +68,9 @@ describe('completion scripts', () => {
     assert.ok(bash.includes("'image show') echo '@images'"));
     assert.ok(bash.includes("'completion') echo 'bash zsh fish'"));
     assert.ok(bash.includes("name:desc"), 'sort keys');
+    assert.ok(bash.includes(`--member-status) echo '${MEMBER_STATUSES.join(' ')}'`));
+    assert.ok(bash.includes(`--os-auth-type) echo '${[...AUTH_TYPES.keys()].join(' ')}'`), 'every auth type img takes');
+    assert.ok(bash.includes("--store) echo '@stores'"), 'stores asked of img at TAB time');
     assert.match(scripts.get('fish')!, /-l disk-format -r -f -a 'ami ari aki/);
     assert.match(scripts.get('zsh')!, /^# img completion for zsh[^\n]*\nautoload -U \+X bashcompinit && bashcompinit\n/);
   });
@@ -131,6 +136,17 @@ describe('img __complete images', () => {
     const tab = await complete(['images', 'u'], { XDG_CACHE_HOME: cache });
     assert.equal(tab.r.stdout, 'ubuntu\n');
     assert.deepEqual(tab.reqs.filter((q) => q.service === 'image'), [], 'served from the cache the refresh filled');
+  });
+
+  test('stores: the store IDs of a multi-store cloud, with the prefix; none where the cloud has a single store', async () => {
+    const single = await complete(['stores', '']);
+    assert.deepEqual([single.r.code, single.r.stdout, single.r.stderr], [0, '', '']);
+    FakeImport.install(cloud);
+    const all = await complete(['stores', '']);
+    assert.deepEqual([all.r.code, all.r.stdout, all.r.stderr], [0, 'fast\nslow\n', '']);
+    assert.ok(all.reqs.some((q) => q.service === 'image' && q.path.endsWith('/v2/info/stores')));
+    const some = await complete(['stores', 's']);
+    assert.equal(some.r.stdout, 'slow\n');
   });
 
   test('clouds: the names of clouds.yaml', async () => {

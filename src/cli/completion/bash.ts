@@ -11,7 +11,7 @@ import type { Values } from './values.js';
 
 const key = (spec: CommandSpec) => shellQuote(spec.path.join(' '));
 
-/** A script value list: the words, or `@images` / `@clouds` for a list img gives at TAB time. */
+/** A script value list: the words, or `@images` / `@clouds` / `@stores` for a list img gives at TAB time. */
 function listOf(values: Values): string {
   if (values.kind === 'words') return shellQuote(values.words.join(' '));
   if (values.kind === 'dynamic') return shellQuote(`@${values.what}`);
@@ -80,12 +80,12 @@ _img_argument() {
 ${caseOver(specs, (s) => (s.argument.kind === 'none' ? undefined : listOf(s.argument)))}
 }
 
-# Completes $cur from a word list, or from \`img __complete images|clouds\` for @images/@clouds:
+# Completes $cur from a word list, or from \`img __complete images|clouds|stores\` for @images/@clouds/@stores:
 # img answers from its cache or within about a second, and prints nothing on any error.
 _img_reply() {
   local list=$1 w
   case $list in
-    @images|@clouds) list=$("\${COMP_WORDS[0]}" __complete "\${list#@}" "$cur" "\${extra[@]}" 2>/dev/null </dev/null) ;;
+    @images|@clouds|@stores) list=$("\${COMP_WORDS[0]}" __complete "\${list#@}" "$cur" "\${extra[@]}" 2>/dev/null </dev/null) ;;
   esac
   # No names in time (a cold token or name cache): fill the cache in the background for the next TAB.
   if [[ -z $list && $1 == @images ]]; then

@@ -2,14 +2,15 @@
  * The values an option or argument completes to, from the same lists the
  * program checks them against (output formats, disk and container formats,
  * commander's choices), or a dynamic list that the script asks img for
- * (`img __complete images|clouds`).
+ * (`img __complete images|clouds|stores`).
  */
 import type { CommandUnknownOpts } from '@commander-js/extra-typings';
-import { CONTAINER_FORMATS, DISK_FORMATS } from '../../commands/parse.js';
+import { CONTAINER_FORMATS, DISK_FORMATS, MEMBER_STATUSES } from '../../commands/parse.js';
+import { AUTH_TYPES } from '../../config/index.js';
 import { LIST_FORMATS, SHOW_FORMATS } from '../../output/formats.js';
 
 /** What `img __complete` can list. */
-export const DYNAMIC = ['images', 'clouds'] as const;
+export const DYNAMIC = ['images', 'clouds', 'stores'] as const;
 export type Dynamic = (typeof DYNAMIC)[number];
 
 export type Values = { kind: 'none' } | { kind: 'words'; words: string[] } | { kind: 'dynamic'; what: Dynamic };
@@ -25,15 +26,16 @@ const BY_OPTION: Record<string, Values> = {
   '--disk-format': words(DISK_FORMATS),
   '--container-format': words(CONTAINER_FORMATS),
   '--status': words(STATUSES),
-  '--member-status': words(['accepted', 'pending', 'rejected', 'all']),
+  '--member-status': words(MEMBER_STATUSES),
   '--sort': words(SORT_KEYS.flatMap((k) => [k, `${k}:asc`, `${k}:desc`])),
   '--os-interface': words(['public', 'internal', 'admin']),
-  '--os-auth-type': words(['password', 'v3password', 'token', 'v3token', 'v3applicationcredential']),
+  '--os-auth-type': words([...AUTH_TYPES.keys()]),
   '--os-identity-api-version': words(['3']),
   '--os-image-api-version': words(['2']),
   '--os-cloud': { kind: 'dynamic', what: 'clouds' },
   '--to-cloud': { kind: 'dynamic', what: 'clouds' },
   '--marker': { kind: 'dynamic', what: 'images' },
+  '--store': { kind: 'dynamic', what: 'stores' },
 };
 
 /** The values of option `long` of `cmd`; -f/--format by the kind of output the command prints. */
