@@ -6,6 +6,7 @@
 import { Option, type Command, type OptionValues } from '@commander-js/extra-typings';
 import { collect, declared, example, listOutputOptions, showOutputOptions, type AddCommand } from './option-builders.js';
 import type { GlobalOptions, Runner } from './program.js';
+import { dataCheckOptions } from './program-rails.js';
 
 const WAIT_HELP = 'wait until the import is done or failed, with progress on stderr (exit 1 with the reason on failure)';
 const WAIT_TIMEOUT_HELP = 'with --wait: give up waiting after this many seconds (default 3600); the import goes on';
@@ -29,12 +30,13 @@ export function importCreateOptions<Args extends unknown[], Opts extends OptionV
 }
 
 export function registerImportCommands(command: AddCommand<GlobalOptions>, run: Runner): void {
-  const stage = command('stage')
+  const stage = dataCheckOptions(command('stage')
     .description('Stage image data for a glance-direct import (PUT /v2/images/{id}/stage)')
     .argument('<image>', 'queued image (name or ID)')
-    .option('--file <path>', "data to stage ('-' reads stdin)")
-    .option('--size <bytes>', 'size of the data (for the progress of stdin; checked against what was sent)');
-  example(stage, 'img stage my-image --file disk.qcow2', 'img stage my-image --file - --size 1073741824 < disk.raw');
+    .option('--file <path>', "data to stage ('-' reads stdin; a file redirected to stdin is read without it)")
+    .option('--size <bytes>', 'size of the data (for the progress of stdin; checked against what was sent)'));
+  example(stage, 'img stage my-image --file disk.qcow2', 'img stage my-image --file - --size 1073741824 < disk.raw',
+    'img stage my-image --file jammy.img --checksum-file SHA256SUMS');
   stage.action(async (ref, opts, cmd) => {
     const { stageImage } = await import('../commands/stage.js');
     await run(cmd, 'none', (ctx) => stageImage(ctx, ref, declared(opts)));

@@ -2,6 +2,7 @@ import type { Readable, Writable } from 'node:stream';
 import type { CommandContext, CommandResult, Progress, StdinFile } from '../commands/context.js';
 import { needsPasscode, needsPassword, resolveCloudConfig, validateForAuth, loadImgSettings, type ConfigInput } from '../config/index.js';
 import type { CloudConfig, ImgSettings } from '../config/types.js';
+import { cacheBase } from '../services/private-files.js';
 import { ConfigError, UsageError } from '../errors.js';
 import { checkFormat, type ListFormat, type ShowFormat } from '../output/formats.js';
 import type { FormatOptions } from '../output/index.js';
@@ -188,6 +189,7 @@ export function makeRunner(io: Io): Runner {
         return startProgress(label, total, io.stderr);
       },
       warn,
+      cacheBase: cacheBase(io.env, io.homeDir),
     };
     // Load the formatters while the command waits for the network, not after.
     const formatters = fmt ? import('../output/index.js') : undefined;

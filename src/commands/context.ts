@@ -42,6 +42,8 @@ export interface CommandContext {
   progress(label: string, total: number | undefined): Promise<Progress | undefined>;
   /** One warning line for stderr. */
   warn(message: string): void;
+  /** The base of img's cache directories (`$XDG_CACHE_HOME`, else `~/.cache`), if there is one. */
+  cacheBase?: string;
 }
 
 /** Stdin as a regular file: its descriptor number and what fstat said of it. */

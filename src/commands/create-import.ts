@@ -1,13 +1,11 @@
 import { UsageError } from '../errors.js';
 import { ImportApi } from '../services/glance-import.js';
-import type { Image } from '../services/glance.js';
 import type { Digests } from '../services/transfer/meter.js';
-import { verifyUpload } from '../services/transfer/verify.js';
 import type { CommandContext, CommandResult } from './context.js';
 import { cleanUp, createWithId, creationAttributes, prepareCreation, uploadSource, type CreateOptions } from './create.js';
 import { checkVendor } from './data-checks.js';
 import { checkProjectOptions } from './project-options.js';
-import { afterImport, checkMethodOffered } from './import.js';
+import { afterImport, checkMethodOffered, verifyStaged } from './import.js';
 import { checkUri, storeFields, waitMs, type ImportOptions, type ImportPlan } from './import-options.js';
 import { imageShow } from './image-view.js';
 import { stageInto } from './stage.js';
@@ -62,18 +60,4 @@ function createImportPlan(opts: CreateImportOptions): ImportPlan {
     ? { method: { name: 'glance-direct' }, ...storeFields(opts) }
     : { method: { name: 'web-download', uri: checkUri(opts.uri) }, ...storeFields(opts) };
   return { method: opts.uri === undefined ? 'glance-direct' : 'web-download', body, waitMs: waitMs(opts) };
-}
-
-/**
- * The staged bytes against the imported image (exit 5 on a mismatch), unless
- * an import plugin converted them (the disk format changed): then the
- * image's hash is of other bytes, and img says so instead.
- */
-function verifyStaged(ctx: CommandContext, sent: Digests, image: Image, stagedFormat: string): void {
-  if (image.disk_format !== stagedFormat) {
-    ctx.warn(`image ${image.id}: Glance converted the data from ${stagedFormat} to ${String(image.disk_format)}; ` +
-      'its hash is of the converted data, so the staged bytes cannot be compared with it');
-    return;
-  }
-  verifyUpload(sent, image);
 }

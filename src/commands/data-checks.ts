@@ -7,6 +7,7 @@
 import path from 'node:path';
 import { UsageError } from '../errors.js';
 import { inspectImage, type Inspection } from '../services/format-inspector.js';
+import type { Image } from '../services/glance.js';
 import type { UploadSource } from '../services/transfer/upload-source.js';
 import type { Digests } from '../services/transfer/meter.js';
 import {
@@ -111,4 +112,25 @@ export function checksumName(file: string | undefined, fallback: string): string
 /** Throws {@link vendorMismatch} (exit 5) when the bytes sent are not the vendor's. */
 export function checkVendor(vendor: VendorChecksum | undefined, sent: Digests, what: string): void {
   if (vendor && sent.also?.value !== vendor.value) throw vendorMismatch(vendor, sent.also?.value ?? '?', what);
+}
+
+/**
+ * The checks of data going into an existing image (`upload`, `stage`), done
+ * before any byte is sent: the bytes against the image's disk_format (or,
+ * when it has none, only the safety checks), unless --no-format-check; then
+ * the vendor checksum, hashed in the same pass as the transfer. Returns the
+ * vendor checksum to check with {@link checkVendor} once the data is sent.
+ */
+export async function checkDataForImage(
+  ctx: CommandContext,
+  image: Image,
+  source: UploadSource,
+  opts: DataCheckOptions & { file?: string },
+): Promise<VendorChecksum | undefined> {
+  const current = typeof image.disk_format === 'string' && image.disk_format ? image.disk_format : undefined;
+  if (current === undefined) await safeInspection(source, opts.formatCheck !== false);
+  else await diskFormatFor(ctx, source, { format: current, from: `image ${image.id}'s disk_format` }, opts.formatCheck !== false);
+  const vendor = await vendorChecksum(ctx, opts, () => checksumName(opts.file, image.name ?? image.id));
+  if (vendor) source.alsoHash(vendor.algorithm);
+  return vendor;
 }

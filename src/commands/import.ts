@@ -2,6 +2,9 @@ import { ImgError, UsageError } from '../errors.js';
 import type { Image, ImagesApi } from '../services/glance.js';
 import { ImportApi } from '../services/glance-import.js';
 import { watchImport } from '../services/import-watch.js';
+import { StagedRecords } from '../services/staged-record.js';
+import type { Digests } from '../services/transfer/meter.js';
+import { verifyUpload } from '../services/transfer/verify.js';
 import type { CommandContext, CommandResult } from './context.js';
 import { imageShow } from './image-view.js';
 import { importPlan, type ImportOptions, type ImportPlan } from './import-options.js';
@@ -34,7 +37,13 @@ export async function importImage(ctx: CommandContext, ref: string, opts: Import
   }
   const known = plan.waitMs === undefined ? new Set<string>() : await taskIds(api, image.id, ctx.signal);
   const requestId = await api.start(image.id, plan.body, ctx.signal);
-  return imageShow(await afterImport(ctx, images, api, image.id, plan, requestId, known));
+  const done = await afterImport(ctx, images, api, image.id, plan, requestId, known);
+  if (plan.method === 'glance-direct' && plan.waitMs !== undefined) {
+    // What `img stage` sent, if it was this user's img on this machine: checked as create --import checks.
+    const staged = await (await StagedRecords.open(ctx.cacheBase))?.take(images.root, image.id);
+    if (staged) verifyStaged(ctx, staged.digests, done, staged.disk_format ?? String(image.disk_format));
+  }
+  return imageShow(done);
 }
 
 /** GET /v2/info/import: refuses a method the cloud does not offer, before anything is changed. */
@@ -73,4 +82,18 @@ export async function afterImport(
     { progress: (line) => ctx.warn(line), pollDelayMs: (attempt) => images.resendDelayMs(attempt) },
     ctx.signal,
   );
+}
+
+/**
+ * The staged bytes against the imported image (exit 5 on a mismatch), unless
+ * an import plugin converted them (the disk format changed): then the
+ * image's hash is of other bytes, and img says so instead.
+ */
+export function verifyStaged(ctx: CommandContext, sent: Digests, image: Image, stagedFormat: string): void {
+  if (image.disk_format !== stagedFormat) {
+    ctx.warn(`image ${image.id}: Glance converted the data from ${stagedFormat} to ${String(image.disk_format)}; ` +
+      'its hash is of the converted data, so the staged bytes cannot be compared with it');
+    return;
+  }
+  verifyUpload(sent, image);
 }

@@ -3,7 +3,7 @@ import type { UploadSource } from '../services/transfer/upload-source.js';
 import { verifyUpload } from '../services/transfer/verify.js';
 import type { CommandContext, CommandResult } from './context.js';
 import { uploadSource } from './create.js';
-import { checkChecksumOptions, checksumName, checkVendor, diskFormatFor, safeInspection, vendorChecksum, type DataCheckOptions } from './data-checks.js';
+import { checkChecksumOptions, checkDataForImage, checkVendor, type DataCheckOptions } from './data-checks.js';
 import { imageShow } from './image-view.js';
 
 interface UploadOptions extends DataCheckOptions {
@@ -39,11 +39,7 @@ async function uploadInto(ctx: CommandContext, ref: string, source: UploadSource
   if (image.status !== 'queued') {
     throw new ImgError(`Image ${image.id} is ${image.status}, not queued: data can only be uploaded into a queued image`);
   }
-  const current = typeof image.disk_format === 'string' && image.disk_format ? image.disk_format : undefined;
-  if (current === undefined) await safeInspection(source, opts.formatCheck !== false);
-  else await diskFormatFor(ctx, source, { format: current, from: `image ${image.id}'s disk_format` }, opts.formatCheck !== false);
-  const vendor = await vendorChecksum(ctx, opts, () => checksumName(opts.file, image.name ?? image.id));
-  if (vendor) source.alsoHash(vendor.algorithm);
+  const vendor = await checkDataForImage(ctx, image, source, opts);
   const progress = await ctx.progress(`Uploading ${image.name ?? image.id}`, source.length);
   if (progress) source.onProgress = progress.update;
   try {

@@ -4,7 +4,7 @@
 // request, stores, tasks, --store on delete/create/upload, and the image cache.
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
+import { readdir, stat, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -129,6 +129,67 @@ describe('img stage', () => {
       assert.match(oneLine(r), line);
       assert.equal(r.calls.filter((c) => c.method !== 'GET').length, 0);
     }
+  });
+});
+
+describe('img stage: the data checks of upload', () => {
+  test('bytes of another format than the image says: exit 2, nothing staged; --no-format-check stages them', async () => {
+    const image = cloud.addImage({ name: 'stage-qcow2', disk_format: 'qcow2', container_format: 'bare' });
+    const r = await img(['stage', 'stage-qcow2', '--file', path.join(dir, 'disk.raw')]);
+    assert.equal(r.code, 2);
+    assert.match(oneLine(r), /^The data is raw.*but image .* disk_format is qcow2/);
+    assert.equal(r.calls.filter((c) => c.method === 'PUT').length, 0);
+    const forced = await img(['stage', 'stage-qcow2', '--file', path.join(dir, 'disk.raw'), '--no-format-check']);
+    assert.equal(forced.code, 0, forced.stderr);
+    assert.equal(fake.staged.get(image.id)?.toString(), 'raw disk bytes');
+  });
+
+  test("a vendor checksum: the right one stages quietly, a wrong one exits 5 naming the staging area", async () => {
+    cloud.addImage({ name: 'stage-sum-ok', disk_format: 'raw', container_format: 'bare' });
+    const ok = await img(['stage', 'stage-sum-ok', '--file', path.join(dir, 'disk.raw'), '--checksum', `sha512:${sha512('raw disk bytes')}`]);
+    assert.deepEqual([ok.code, ok.stderr], [0, '']);
+    const bad = cloud.addImage({ name: 'stage-sum-bad', disk_format: 'raw', container_format: 'bare' });
+    const r = await img(['stage', 'stage-sum-bad', '--file', path.join(dir, 'disk.raw'), '--checksum', `md5:${'0'.repeat(32)}`]);
+    assert.equal(r.code, 5);
+    assert.match(oneLine(r), new RegExp(`The data staged for image ${bad.id} \\(left in Glance's staging area, not imported\\)`));
+  });
+});
+
+describe('img stage, then img import --method glance-direct --wait: the staged bytes are checked', () => {
+  /** img in-process with a cache directory that outlives the run (where stage keeps what it sent). */
+  async function imgKeeping(cache: string, args: string[]): Promise<Run> {
+    const { r, reqs } = await during(cloud, () => runCliInProcess(args, {
+      env: { ...cloud.env('admin'), IMG_RETRY_BASE_MS: '1', IMG_NO_TOKEN_CACHE: '1', XDG_CACHE_HOME: cache },
+    }));
+    return { ...r, calls: reqs.filter((q) => q.service === 'image') };
+  }
+
+  test('what Glance imported is not what was staged: exit 5; the record is used once and removed', async () => {
+    const cache = await dirs.make('img-staged-');
+    const image = cloud.addImage({ name: 'two-step-bad', disk_format: 'raw', container_format: 'bare' });
+    const staged = await imgKeeping(cache, ['stage', image.id, '--file', path.join(dir, 'disk.raw')]);
+    assert.equal(staged.code, 0, staged.stderr);
+    const records = path.join(cache, 'img', 'staged');
+    const [file] = await readdir(records);
+    assert.equal(((await stat(path.join(records, file!))).mode & 0o777), 0o600, 'a private file');
+    fake.next = { kind: 'success', corrupt: true };
+    const r = await imgKeeping(cache, ['import', image.id, '--method', 'glance-direct', '--wait']);
+    assert.equal(r.code, 5);
+    assert.match(lines(r).at(-1)!, new RegExp(`^Upload verification failed for image ${image.id}: size is 15 on the server, 14 bytes were sent$`));
+    assert.deepEqual(await readdir(records), [], 'the record was taken');
+  });
+
+  test('a matching import passes; without a record (staged elsewhere) nothing is compared', async () => {
+    const cache = await dirs.make('img-staged-');
+    const image = cloud.addImage({ name: 'two-step-ok', disk_format: 'raw', container_format: 'bare' });
+    assert.equal((await imgKeeping(cache, ['stage', image.id, '--file', path.join(dir, 'disk.raw')])).code, 0);
+    const ok = await imgKeeping(cache, ['import', image.id, '--method', 'glance-direct', '--wait', '-f', 'value', '-c', 'status']);
+    assert.deepEqual([ok.code, ok.stdout], [0, 'active\n'], ok.stderr);
+    const other = cloud.addImage({ name: 'two-step-elsewhere', disk_format: 'raw', container_format: 'bare' });
+    assert.equal((await imgKeeping(cache, ['stage', other.id, '--file', path.join(dir, 'disk.raw')])).code, 0);
+    fake.next = { kind: 'success', corrupt: true };
+    const elsewhere = await imgKeeping(await dirs.make('img-staged-other-'), ['import', other.id, '--method', 'glance-direct', '--wait']);
+    assert.equal(elsewhere.code, 0, 'no record of what was staged: nothing to compare');
   });
 });
 
