@@ -9,6 +9,7 @@ import { assertOk } from '../helpers/assertions.js';
 import { TempDirs } from '../helpers/files.js';
 import { imgSpawned as img } from '../helpers/run-against-fake.js';
 import { DEMO_PROJECT_ID, FakeCloud } from '../helpers/fake-cloud.js';
+import { FakeImport } from '../helpers/fake-import.js';
 
 describe('smoke: each command once through bin/img', () => {
   let cloud: FakeCloud;
@@ -116,8 +117,55 @@ describe('smoke: each command once through bin/img', () => {
     assert.deepEqual(cloud.glance.members.byImage.get(id), []);
   });
 
+  test('copy', async () => {
+    const r = await img(cloud, ['copy', 'smoke', '--name', 'smoke-copy', '-f', 'value', '-c', 'id']);
+    assertOk(r);
+    assert.deepEqual(cloud.data.get(r.stdout.trim()), data);
+    assertOk(await img(cloud, ['delete', 'smoke-copy']));
+  });
+
+  test('completion', async () => {
+    const r = await img(cloud, ['completion', 'bash']);
+    assertOk(r);
+    assert.match(r.stdout, /^complete .*-F _img img$/m);
+  });
+
+  test('import info, stores list', async () => {
+    FakeImport.install(cloud);
+    const info = await img(cloud, ['import', 'info', '-f', 'value']);
+    assertOk(info);
+    assert.match(info.stdout, /glance-direct/);
+    const stores = await img(cloud, ['stores', 'list', '-f', 'value', '-c', 'ID']);
+    assertOk(stores);
+    assert.equal(stores.stdout, 'fast\nslow\n');
+  });
+
+  test('stage, import', async () => {
+    const queued = await img(cloud, ['create', 'smoke-staged', '--disk-format', 'raw', '-f', 'value', '-c', 'id']);
+    assertOk(queued);
+    assertOk(await img(cloud, ['stage', 'smoke-staged', '--file', path.join(dir, 'disk.raw')]));
+    const r = await img(cloud, ['import', 'smoke-staged', '--method', 'glance-direct', '--wait', '-f', 'value', '-c', 'status']);
+    // --wait reports each change of status on stderr.
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'active\n');
+    assert.match(r.stderr, /: active \(task success\)\n$/);
+  });
+
+  test('task list, task show', async () => {
+    const list = await img(cloud, ['task', 'list', '-f', 'value', '-c', 'ID']);
+    assertOk(list);
+    const [taskId] = list.stdout.trim().split('\n');
+    const show = await img(cloud, ['task', 'show', taskId ?? '', '-f', 'value', '-c', 'status']);
+    assertOk(show);
+    assert.equal(show.stdout, 'success\n');
+  });
+
+  test('cache list', async () => {
+    assertOk(await img(cloud, ['cache', 'list']));
+  });
+
   test('delete', async () => {
-    assertOk(await img(cloud, ['delete', 'smoke', 'smoke-queued']));
+    assertOk(await img(cloud, ['delete', 'smoke', 'smoke-queued', 'smoke-staged']));
     assert.equal(cloud.images.has(id), false);
   });
 
