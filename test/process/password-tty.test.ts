@@ -14,6 +14,7 @@ import { IMG_BIN } from '../helpers/paths.js';
 import type { ImgResult } from '../helpers/run-img.js';
 
 /** script(1), to run img on a pseudo-terminal. */
+// Not skipped when missing: bsdutils is essential on Debian, so a missing script(1) is a broken machine.
 const SCRIPT = ['/usr/bin/script', '/bin/script'].find((p) => existsSync(p));
 
 describe('openrc password auth on a terminal', () => {
@@ -27,7 +28,8 @@ describe('openrc password auth on a terminal', () => {
     await cloud.close();
   });
 
-  test('no OS_PASSWORD on a terminal: a Password: prompt without echo; Ctrl-C there exits 130', { skip: SCRIPT ? false : 'needs script(1) for a pty' }, async () => {
+  test('no OS_PASSWORD on a terminal: a Password: prompt without echo; Ctrl-C there exits 130', async () => {
+    assert.ok(SCRIPT, 'script(1) (Debian\'s bsdutils, an essential package) runs img on a pseudo-terminal');
     await withTempDir('img-auth-env-', async (home) => {
       const env: Record<string, string> = {
         ...cloud.env('admin'), PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: home, TERM: 'dumb', IMG_NO_TOKEN_CACHE: '1',
@@ -44,7 +46,8 @@ describe('openrc password auth on a terminal', () => {
     });
   });
 
-  test('v3totp without OS_PASSCODE on a terminal: a Passcode: prompt without echo', { skip: SCRIPT ? false : 'needs script(1) for a pty' }, async () => {
+  test('v3totp without OS_PASSCODE on a terminal: a Passcode: prompt without echo', async () => {
+    assert.ok(SCRIPT, 'script(1) (Debian\'s bsdutils, an essential package) runs img on a pseudo-terminal');
     const secret = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
     const remove = installIdentityExtras(cloud, { totp: { demo: secret } });
     try {

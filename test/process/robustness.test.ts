@@ -13,6 +13,7 @@ import { FakeCloud } from '../helpers/fake-cloud.js';
 import { IMG_BIN } from '../helpers/paths.js';
 
 const PATCH_TYPE = 'application/openstack-images-v2.1-json-patch';
+// Not skipped when missing: bsdutils is essential on Debian, so a missing script(1) is a broken machine.
 const SCRIPT = ['/usr/bin/script', '/bin/script'].find((p) => existsSync(p));
 
 /** Resolves with the exit code (or signal) of `child`, or rejects after `ms`. */
@@ -79,7 +80,8 @@ describe('robustness', () => {
 
   // ---------------------------------------------------------------- signals while waiting for a password
   describe('SIGTERM while img waits for a password', () => {
-    test('at the Password: prompt on a terminal: exit 130 at once', { skip: SCRIPT ? false : 'needs script(1) for a pty' }, async () => {
+    test('at the Password: prompt on a terminal: exit 130 at once', async () => {
+      assert.ok(SCRIPT, 'script(1) (Debian\'s bsdutils, an essential package) runs img on a pseudo-terminal');
       const pidFile = path.join(dir, 'img.pid');
       rmSync(pidFile, { force: true });
       const env: Record<string, string> = { ...baseEnv(), TERM: 'dumb' };
