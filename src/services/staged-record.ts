@@ -39,9 +39,8 @@ export class StagedRecords {
 
   /** Keeps what was staged into the image (replacing an earlier record). Never throws. */
   async save(endpoint: string, imageId: string, record: StagedRecord, now = Date.now()): Promise<void> {
-    const file = this.file(endpoint, imageId);
-    await rm(file, { force: true }).catch(() => undefined);
-    await writePrivateFile(file, JSON.stringify({ at: now, ...record })).catch(() => undefined);
+    // writePrivateFile renames over an earlier record: nothing to remove first.
+    await writePrivateFile(this.file(endpoint, imageId), JSON.stringify({ at: now, ...record })).catch(() => undefined);
   }
 
   /**
