@@ -31,11 +31,22 @@ export function requestIdOf(headers: HttpResponse['headers']): string | undefine
   return header(headers, 'x-openstack-request-id') ?? header(headers, 'x-compute-request-id');
 }
 
-/** Reads and discards `body`; a body that breaks off is ignored, as it must not mask the outcome being reported. */
+/**
+ * Reads and discards `body`, so its connection can serve the next request.
+ * Past {@link MAX_ERROR_BODY} bytes the body is destroyed instead (its
+ * connection with it): a server that never stops talking must not keep a
+ * request whose answer is already known from ending. A body that breaks off
+ * is ignored, as it must not mask the outcome being reported.
+ */
 export async function drain(body: Readable): Promise<void> {
+  let seen = 0;
   try {
-    for await (const _chunk of body) {
-      // discard
+    for await (const chunk of body) {
+      seen += (chunk as Buffer).length;
+      if (seen > MAX_ERROR_BODY) {
+        body.destroy();
+        return;
+      }
     }
   } catch {
     // The body is of no interest; a broken one must not mask the real outcome.

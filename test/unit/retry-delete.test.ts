@@ -45,3 +45,30 @@ test('delete of an image that is already gone (first attempt) is still "not foun
   assert.equal(r.code, 4);
   assert.match(r.stderr, /No Image found/);
 });
+
+test('delete: a 200 whose body never ends does not keep img from finishing (the body is dropped after 64 KiB)', { timeout: 15_000 }, async () => {
+  const image = cloud.addImage({ name: 'chatty' }, Buffer.from('data'));
+  let sent = 0;
+  let closed = false;
+  const remove = cloud.inject((req, res) => {
+    if (req.method !== 'DELETE') return false;
+    cloud.images.delete(image.id);
+    res.writeHead(200, { 'content-type': 'application/octet-stream' });
+    const chunk = Buffer.alloc(16 * 1024, 0x61);
+    // Writes for as long as img keeps the connection open.
+    const pump = () => {
+      while (!closed && res.write(chunk)) sent += chunk.length;
+      if (!closed) res.once('drain', pump);
+    };
+    res.on('close', () => (closed = true));
+    pump();
+    return true;
+  });
+  const r = await runCliInProcess(['delete', 'chatty'], { env: { ...cloud.env('admin'), IMG_NO_TOKEN_CACHE: '1' } });
+  remove();
+  assert.deepEqual([r.code, r.stdout, r.stderr], [0, '', '']);
+  assert.equal(cloud.images.has(image.id), false);
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.ok(closed, 'img closed the connection instead of reading on');
+  assert.ok(sent < 16 * 1024 * 1024, `img read ${sent} bytes of a body it had no use for`);
+});
