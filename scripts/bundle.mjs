@@ -8,7 +8,7 @@
 // loaded from a V8 code cache, which halves the start-up cost.
 //
 // The bundle differs from the tsc build (dist/src, used by the unit tests
-// that import modules) only in four places, all here:
+// that import modules) only in five places, all here:
 //   - src/version.ts becomes the version string itself;
 //   - undici's HTTP/2 client is left out: img never offers h2 (undici only
 //     negotiates it with allowH2), and loading node:http2 and node:tls at
@@ -16,6 +16,11 @@
 //   - node:child_process, which commander loads at start for subcommands
 //     that are separate executables (img has none), is loaded when first
 //     used instead (~3 ms per start);
+//   - undici's node:assert and node:http become small stand-ins (STUBS below):
+//     undici uses only assert(value, message) and, from http, a number and a
+//     class to compare with; loading the real modules costs ~4 ms and ~2 ms
+//     per start (node:http pulls in Node's HTTP server too). With them gone,
+//     a request loads only net and stream;
 //   - typescript, an optional peer of cosmiconfig for .ts config files
 //     (which img never reads), is not bundled.
 import { readFileSync } from 'node:fs';
@@ -25,6 +30,22 @@ import { build } from 'esbuild';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { version } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
+
+/** What the bundle has in place of the modules named in the header. */
+const STUBS = {
+  'client-h2': "module.exports = function connectH2 () { throw new Error('img does not speak HTTP/2') }",
+  child_process: "let m; module.exports = new Proxy({}, { get: (_, k) => (m ??= require('node:child_process'))[k] })",
+  // undici calls only assert(value[, message]); a failed one is a bug in undici, reported as Node's would be.
+  assert: `module.exports = function assert (value, message) {
+    if (value) return
+    if (message instanceof Error) throw message
+    throw Object.assign(new Error(message ?? 'The expression evaluated to a falsy value'), { name: 'AssertionError', code: 'ERR_ASSERTION' })
+  }`,
+  // undici reads http.maxHeaderSize once at load, for clients given no maxHeaderSize (Node's
+  // default is 16 KiB), and compares request bodies' constructor with IncomingMessage, which img
+  // never sends (a class of its own matches nothing).
+  http: 'module.exports = { maxHeaderSize: 16384, IncomingMessage: class IncomingMessage {} }',
+};
 
 /** @type {import('esbuild').Plugin} */
 const bundleOnly = {
@@ -37,16 +58,14 @@ const bundleOnly = {
     b.onResolve({ filter: /^\.\/client-h2\.js$/ }, (args) =>
       args.importer.includes(`undici${path.sep}lib${path.sep}dispatcher`) ? { path: 'client-h2', namespace: 'img-stub' } : undefined,
     );
+    // undici's own requires of node:assert and node:http (see the header).
+    b.onResolve({ filter: /^node:(assert|http)$/ }, (args) =>
+      args.importer.includes(`${path.sep}undici${path.sep}`) ? { path: args.path.slice(5), namespace: 'img-stub' } : undefined,
+    );
     b.onResolve({ filter: /^(node:)?child_process$/ }, (args) =>
       args.importer.includes(`${path.sep}commander${path.sep}`) ? { path: 'child_process', namespace: 'img-stub' } : undefined,
     );
-    b.onLoad({ filter: /.*/, namespace: 'img-stub' }, (args) => ({
-      contents:
-        args.path === 'client-h2'
-          ? "module.exports = function connectH2 () { throw new Error('img does not speak HTTP/2') }"
-          : "let m; module.exports = new Proxy({}, { get: (_, k) => (m ??= require('node:child_process'))[k] })",
-      loader: 'js',
-    }));
+    b.onLoad({ filter: /.*/, namespace: 'img-stub' }, (args) => ({ contents: STUBS[args.path], loader: 'js' }));
   },
 };
 
