@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import { shellQuote } from '../util/safe-text.js';
+import { sha256Hex } from '../util/sha256.js';
 
 /** Headers whose values are credentials; printed as `{SHA256}<hex>` (as keystoneauth does). */
 const TOKEN_HEADERS = new Set(['x-auth-token', 'x-subject-token', 'x-service-token', 'authorization']);
@@ -34,7 +34,7 @@ export function redactForm(text: string): string {
 
 /** `{SHA256}<hex>` of a credential: lets two debug lines be correlated without revealing it. */
 function hashSecret(value: string): string {
-  return `{SHA256}${createHash('sha256').update(value).digest('hex')}`;
+  return `{SHA256}${sha256Hex(value)}`;
 }
 
 /** Keystone Fernet tokens (urlsafe base64 of a version byte 0x80: always `gAAAAA…`). */

@@ -6,10 +6,10 @@
  * O_NOFOLLOW and trusted only when fstat shows a private regular file of
  * ours. Anything wrong with the cache only means asking Glance.
  */
-import { createHash } from 'node:crypto';
 import { open, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { isDict } from '../util/is-dict.js';
+import { sha256Hex } from '../util/sha256.js';
 import { REOPEN_READ, ensureCacheDir, whyNotOurs, writePrivateFile } from './private-files.js';
 
 /** How long listed names are used without asking Glance again. */
@@ -18,7 +18,7 @@ export const NAME_CACHE_TTL_MS = 60_000;
 /** The cache key of a cloud as a user sees it: the image endpoint and the token's user and scope. */
 export function nameCacheKey(parts: { endpoint: string; userId: string; projectId?: string; domainId?: string }): string {
   const identity = [parts.endpoint, parts.userId, parts.projectId ?? '', parts.domainId ?? ''];
-  return createHash('sha256').update(JSON.stringify(identity)).digest('hex').slice(0, 40);
+  return sha256Hex(JSON.stringify(identity)).slice(0, 40);
 }
 
 export class NameCache {
@@ -26,7 +26,7 @@ export class NameCache {
 
   /** The cache for `key` under the cache base `base` (see cacheBase), or undefined when its directory is unusable. */
   static async open(base: string | undefined, key: string): Promise<NameCache | undefined> {
-    const dir = base && (await ensureCacheDir(base, 'img/complete'));
+    const dir = base && ensureCacheDir(base, 'img/complete');
     return dir ? new NameCache(path.join(dir, `${key}.json`)) : undefined;
   }
 

@@ -13,10 +13,14 @@
  *
  * bin/img (plain JavaScript, run before the bundle) applies the same rules
  * to its code cache with its own copy of these few lines.
+ *
+ * Every command looks up the token cache, so what that needs loads nothing
+ * more: `fs.promises` (node:fs/promises, which brings readline in) and
+ * node:crypto are reached only by the functions that write, when called
+ * (bench/RESULTS.md, start-up).
  */
-import { constants as fsConstants, type Stats } from 'node:fs';
-import { lstat, mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
+import fs, { constants as fsConstants, type Stats } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { groupOrOthersMayAccess, groupOrOthersMayWrite } from '../util/file-mode.js';
 
@@ -39,7 +43,8 @@ export const PRIVATE_MODE = 0o600;
 
 /** An unpredictable name part (64 bits), for temporary files beside their final name. */
 export function randomTag(): string {
-  return randomBytes(8).toString('hex');
+  // Web Crypto's CSPRNG: Node loads it on first use, so a run that writes nothing never does.
+  return Buffer.from(globalThis.crypto.getRandomValues(new Uint8Array(8))).toString('hex');
 }
 
 /**
@@ -68,12 +73,12 @@ export function whyNotOurs(st: Stats, opts: { secret?: boolean } = {}): string |
  * ELOOP never: O_EXCL already refuses a symlink).
  */
 export async function createPrivate(file: string): Promise<FileHandle> {
-  const fh = await open(file, CREATE_NEW, PRIVATE_MODE);
+  const fh = await fs.promises.open(file, CREATE_NEW, PRIVATE_MODE);
   try {
     await fh.chmod(PRIVATE_MODE);
   } catch (err) {
     await fh.close();
-    await rm(file, { force: true });
+    await fs.promises.rm(file, { force: true });
     throw err;
   }
   return fh;
@@ -95,10 +100,10 @@ export async function writePrivateFile(file: string, data: string | Buffer): Pro
     await fh.sync();
     await fh.close();
     fh = undefined;
-    await rename(tmp, file);
+    await fs.promises.rename(tmp, file);
   } catch (err) {
     await fh?.close().catch(() => undefined);
-    await rm(tmp, { force: true });
+    await fs.promises.rm(tmp, { force: true });
     throw err;
   }
 }
@@ -121,9 +126,16 @@ export function cacheBase(env: Record<string, string | undefined>, homeDir: stri
  * or others. Nothing is created, deleted or changed in a directory that
  * fails this.
  */
-export async function usableCacheDir(dir: string): Promise<boolean> {
-  const st = await lstat(dir).catch(() => undefined);
-  if (!st?.isDirectory()) return false;
+export function usableCacheDir(dir: string): boolean {
+  let st: Stats;
+  try {
+    // Synchronous, as the rest of the look-up: each is one short system call, and every
+    // command makes them before its first request (a thread-pool round trip each otherwise).
+    st = fs.lstatSync(dir);
+  } catch {
+    return false;
+  }
+  if (!st.isDirectory()) return false;
   const uid = process.getuid?.();
   return (uid === undefined || st.uid === uid) && !groupOrOthersMayAccess(st.mode);
 }
@@ -134,16 +146,18 @@ export async function usableCacheDir(dir: string): Promise<boolean> {
  * every one of those components is {@link usableCacheDir}; undefined
  * otherwise. `base` itself (`~/.cache`) may be a symlink: users move it.
  */
-export async function ensureCacheDir(base: string, sub: string): Promise<string | undefined> {
+export function ensureCacheDir(base: string, sub: string): string | undefined {
   try {
-    await mkdir(base, { recursive: true, mode: 0o700 });
+    fs.mkdirSync(base, { recursive: true, mode: 0o700 });
     let dir = base;
     for (const part of sub.split('/')) {
       dir = path.join(dir, part);
-      await mkdir(dir, { mode: 0o700 }).catch((err: NodeJS.ErrnoException) => {
-        if (err.code !== 'EEXIST') throw err;
-      });
-      if (!(await usableCacheDir(dir))) return undefined;
+      try {
+        fs.mkdirSync(dir, { mode: 0o700 });
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      }
+      if (!usableCacheDir(dir)) return undefined;
     }
     return dir;
   } catch {

@@ -28,7 +28,7 @@ export class StagedRecords {
 
   /** The records under the cache base `base` (see cacheBase), or undefined when their directory is unusable. */
   static async open(base: string | undefined): Promise<StagedRecords | undefined> {
-    const dir = base && (await ensureCacheDir(base, 'img/staged'));
+    const dir = base && ensureCacheDir(base, 'img/staged');
     return dir ? new StagedRecords(dir) : undefined;
   }
 

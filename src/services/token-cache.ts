@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
-import { open, rm, stat, type FileHandle } from 'node:fs/promises';
+import fs from 'node:fs';
 import path from 'node:path';
 import type { CloudConfig } from '../config/types.js';
+import { sha256Hex } from '../util/sha256.js';
 import { identityV3Url, type IssuedToken, type TokenStore } from './keystone.js';
 import { expiresSoon } from './token-provider.js';
 import { REOPEN_READ, cacheBase, createPrivate, ensureCacheDir, whyNotOurs, writePrivateFile } from './private-files.js';
@@ -49,9 +49,9 @@ export function cacheKey(cfg: CloudConfig): string {
     a.openidScope ?? '',
     a.accessTokenType ?? '',
     a.redirectUri ?? '',
-    createHash('sha256').update(secret).digest('hex'),
+    sha256Hex(secret),
   ];
-  return createHash('sha256').update(JSON.stringify(identity)).digest('hex').slice(0, 40);
+  return sha256Hex(JSON.stringify(identity)).slice(0, 40);
 }
 
 function isIssuedToken(x: unknown): x is IssuedToken {
@@ -94,23 +94,30 @@ export class FileTokenStore implements TokenStore {
    */
   static async forConfig(cfg: CloudConfig, env: Record<string, string | undefined>, homeDir: string): Promise<FileTokenStore | undefined> {
     const base = cacheBase(env, homeDir);
-    const dir = base && (await ensureCacheDir(base, 'img'));
+    const dir = base && ensureCacheDir(base, 'img');
     return dir ? new FileTokenStore(dir, cacheKey(cfg)) : undefined;
   }
 
+  /**
+   * The cached token, or undefined when there is none or the file is not to
+   * be trusted. Read synchronously: a few kilobytes from a file checked to be
+   * regular before the read (a FIFO is never read), ahead of every command's
+   * first request, where each asynchronous step would cost a thread-pool
+   * round trip and loading node:fs/promises.
+   */
   async load(): Promise<IssuedToken | undefined> {
-    let fh: FileHandle | undefined;
+    let fd: number | undefined;
     try {
-      fh = await open(this.file, REOPEN_READ);
+      fd = fs.openSync(this.file, REOPEN_READ);
       // Only a regular file of ours, with one link, that nobody else can read is trusted;
       // checked on the descriptor that is read, so it cannot be swapped in between.
-      if (whyNotOurs(await fh.stat(), { secret: true })) return undefined;
-      const parsed: unknown = JSON.parse(await fh.readFile('utf8'));
+      if (whyNotOurs(fs.fstatSync(fd), { secret: true })) return undefined;
+      const parsed: unknown = JSON.parse(fs.readFileSync(fd, 'utf8'));
       return isIssuedToken(parsed) ? parsed : undefined;
     } catch {
       return undefined;
     } finally {
-      await fh?.close().catch(() => undefined);
+      if (fd !== undefined) fs.closeSync(fd);
     }
   }
 
@@ -133,7 +140,7 @@ export class FileTokenStore implements TokenStore {
       const held = await this.load();
       if (held && held.token !== onlyToken) return;
     }
-    await rm(this.file, { force: true }).catch(() => undefined);
+    await fs.promises.rm(this.file, { force: true }).catch(() => undefined);
   }
 
   /**
@@ -149,14 +156,14 @@ export class FileTokenStore implements TokenStore {
         await fh.writeFile(String(process.pid));
         await fh.close();
         return async () => {
-          await rm(this.lockFile, { force: true });
+          await fs.promises.rm(this.lockFile, { force: true });
         };
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') return async () => undefined;
       }
-      const info = await stat(this.lockFile).catch(() => undefined);
+      const info = await fs.promises.stat(this.lockFile).catch(() => undefined);
       if (info && Date.now() - info.mtimeMs > STALE_LOCK_MS) {
-        await rm(this.lockFile, { force: true });
+        await fs.promises.rm(this.lockFile, { force: true });
         continue;
       }
       if (Date.now() > deadline) return async () => undefined;
