@@ -4,8 +4,13 @@
  * (src/cli/run-cli.ts) the process's streams and environment, and exits with
  * the code it returns once stdout has drained, reporting a stdout closed by
  * its reader.
+ *
+ * process.stdout and process.stderr are created only when first used:
+ * creating one loads Node's stream modules (and net or tty), ~5 ms that
+ * `--version`, `--help` and a usage error never need otherwise
+ * (bench/RESULTS.md). Until then, text goes straight to descriptor 1.
  */
-import { fstatSync } from 'node:fs';
+import { fstatSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import { runCli } from './cli/run-cli.js';
 import { ExitCode, InterruptedError, messageOf } from './errors.js';
@@ -17,7 +22,7 @@ const onSignal = (name: NodeJS.Signals) => {
   signals++;
   // A second Ctrl-C means "now": skip the cleanup still under way.
   if (signals > 1) process.exit(ExitCode.INTERRUPTED);
-  process.stderr.write(`\nimg: ${name} received, cleaning up…\n`);
+  stderr().write(`\nimg: ${name} received, cleaning up…\n`);
   controller.abort(new InterruptedError(`Interrupted by ${name}`));
 };
 process.on('SIGINT', onSignal);
@@ -26,13 +31,61 @@ process.on('SIGTERM', onSignal);
 process.on('SIGHUP', onSignal);
 
 /**
- * The first error writing stdout. Without this listener Node would end img with a stack trace.
+ * The first error writing stdout. Without the stream's listener Node would end img with a stack trace.
  * A command that writes stdout itself (save) reports its own failure; see {@link exitCodeAfter}.
  */
 let stdoutError: NodeJS.ErrnoException | undefined;
-process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-  stdoutError ??= err;
-});
+let stdoutStream: NodeJS.WriteStream | undefined;
+/** process.stdout, created (and its errors recorded) on first use. */
+function stdout(): NodeJS.WriteStream {
+  if (!stdoutStream) {
+    stdoutStream = process.stdout;
+    stdoutStream.on('error', (err: NodeJS.ErrnoException) => {
+      stdoutError ??= err;
+    });
+  }
+  return stdoutStream;
+}
+
+/**
+ * Writes text to stdout: through the stream once it exists (so that order
+ * is kept), else straight to descriptor 1, whole. A descriptor that would
+ * block (a non-blocking pipe someone else set up) gets the rest through
+ * the stream. After an error (EPIPE: the reader left) nothing more is written.
+ */
+function writeText(text: string): void {
+  if (stdoutStream) {
+    stdoutStream.write(text);
+    return;
+  }
+  if (stdoutError) return;
+  const bytes = Buffer.from(text, 'utf8');
+  let done = 0;
+  try {
+    while (done < bytes.length) done += writeSync(1, bytes, done);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EAGAIN') stdout().write(bytes.subarray(done));
+    else stdoutError = err as NodeJS.ErrnoException;
+  }
+}
+
+/**
+ * Whether stdout is a terminal. Only a character device can be one; on
+ * Linux, major number 1 (/dev/null, /dev/zero, /dev/full) never is. Any
+ * other character device is asked through the stream, which a terminal
+ * needs anyway.
+ */
+function stdoutIsTTY(): boolean {
+  if (stdoutStream) return stdoutStream.isTTY === true;
+  try {
+    const st = fstatSync(1);
+    if (!st.isCharacterDevice()) return false;
+    if (process.platform === 'linux' && ((st.rdev >> 8) & 0xfff) === 1) return false;
+  } catch {
+    return false;
+  }
+  return stdout().isTTY === true;
+}
 
 /**
  * The exit code of a run that returned `code`, given how writing stdout went.
@@ -44,11 +97,19 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
 function exitCodeAfter(code: number): number {
   if (!stdoutError || code !== ExitCode.OK) return code;
   if (stdoutError.code === 'EPIPE') return ExitCode.BROKEN_PIPE;
-  process.stderr.write(`img: cannot write to stdout: ${stdoutError.code ?? stdoutError.message}\n`);
+  stderr().write(`img: cannot write to stdout: ${stdoutError.code ?? stdoutError.message}\n`);
   return ExitCode.FAILURE;
 }
-// A stderr that is gone (the terminal closed after SIGHUP, a closed pipe) must not stop the clean-up.
-process.stderr.on('error', () => undefined);
+let stderrStream: NodeJS.WriteStream | undefined;
+/** process.stderr, created on first use. */
+function stderr(): NodeJS.WriteStream {
+  if (!stderrStream) {
+    stderrStream = process.stderr;
+    // A stderr that is gone (the terminal closed after SIGHUP, a closed pipe) must not stop the clean-up.
+    stderrStream.on('error', () => undefined);
+  }
+  return stderrStream;
+}
 
 /** Stdin when it is a regular file (`img create NAME < disk.img`): fstat of descriptor 0, once. */
 let stdinFile: { fd: number; dev: number; ino: number } | undefined | null = null;
@@ -73,8 +134,14 @@ const io = {
   get stdinFile() {
     return regularFileOnStdin();
   },
-  stdout: process.stdout,
-  stderr: process.stderr,
+  get stdout() {
+    return stdout();
+  },
+  writeText,
+  stdoutIsTTY,
+  get stderr() {
+    return stderr();
+  },
   env: process.env,
   cwd: process.cwd(),
   homeDir: process.env['HOME'] || os.homedir(),
@@ -82,15 +149,17 @@ const io = {
 
 runCli(process.argv.slice(2), io, controller.signal).then(
   (code) => {
+    // Written straight to the descriptor, or nothing at all: there is nothing to wait for.
+    if (!stdoutStream) process.exit(exitCodeAfter(code));
     // Let stdout drain (large outputs to a pipe), then end even if a socket or stdin is still open.
     // A write that failed because the reader left reports EPIPE here, before stdout's 'error' event.
-    process.stdout.write('', (err?: NodeJS.ErrnoException | null) => {
+    stdoutStream.write('', (err?: NodeJS.ErrnoException | null) => {
       stdoutError ??= err ?? undefined;
       process.exit(exitCodeAfter(code));
     });
   },
   (err: unknown) => {
-    process.stderr.write(`img: unexpected error: ${visible(messageOf(err))}\n`);
+    stderr().write(`img: unexpected error: ${visible(messageOf(err))}\n`);
     process.exit(ExitCode.FAILURE);
   },
 );

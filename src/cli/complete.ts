@@ -14,6 +14,7 @@ import { cacheBase } from '../services/private-files.js';
 import { isShellWord } from '../util/safe-text.js';
 import type { RunOptions } from './program.js';
 import type { CliIo } from './run-cli.js';
+import { stdoutText } from './stdout-text.js';
 
 /** The most a TAB waits for img. */
 const DEADLINE_MS = 1000;
@@ -73,7 +74,7 @@ export async function complete(args: readonly string[], io: CliIo, signal: Abort
     const found = await Promise.race([names(what, flagsOf(rest), io, signal, budgetMs).catch(() => []), deadline]);
     // A refresh only fills the cache; what a TAB prints is one safe word a line.
     const words = refresh ? [] : found.filter((n) => n.startsWith(prefix) && isShellWord(n));
-    if (words.length) io.stdout.write(`${words.join('\n')}\n`);
+    if (words.length) stdoutText(io).write(`${words.join('\n')}\n`);
   } finally {
     clearTimeout(timer);
   }

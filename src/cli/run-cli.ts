@@ -6,6 +6,7 @@ import { visible } from '../util/safe-text.js';
 import { version } from '../version.js';
 import type { Io } from './run.js';
 import { scrubSecrets } from './scrub.js';
+import { stdoutText } from './stdout-text.js';
 
 /** What a run reads and writes instead of `process`: its streams, environment, working and home directories. */
 export type CliIo = Omit<Io, 'signal' | 'secrets' | 'version'>;
@@ -56,10 +57,10 @@ function usageMessage(err: CommanderLikeError): string {
  * commander's own color test (NO_COLOR, FORCE_COLOR, CLICOLOR_FORCE, then the
  * stream), read from the run's environment instead of the process's.
  */
-function hasColors(env: CliIo['env'], stream: CliIo['stdout']): boolean {
+function hasColors(env: CliIo['env'], isTTY: boolean, stream: () => CliIo['stdout']): boolean {
   if (env['NO_COLOR'] || env['FORCE_COLOR'] === '0' || env['FORCE_COLOR'] === 'false') return false;
   if (env['FORCE_COLOR'] || env['CLICOLOR_FORCE'] !== undefined) return true;
-  return stream.isTTY === true && (stream as { hasColors?: () => boolean }).hasColors?.() === true;
+  return isTTY && (stream() as { hasColors?: () => boolean }).hasColors?.() === true;
 }
 
 /**
@@ -101,8 +102,13 @@ export async function runCli(argv: readonly string[], io: CliIo, signal: AbortSi
       get stdinFile() {
         return io.stdinFile;
       },
-      stdout: io.stdout,
-      stderr: io.stderr,
+      // Getters: the stdout and stderr streams are created when a command uses them, not before.
+      get stdout() {
+        return io.stdout;
+      },
+      get stderr() {
+        return io.stderr;
+      },
       env: io.env,
       cwd: io.cwd,
       homeDir: io.homeDir,
@@ -116,16 +122,17 @@ export async function runCli(argv: readonly string[], io: CliIo, signal: AbortSi
   // command (subcommands do not inherit settings added after they were created) throw instead,
   // so that usage errors come out here as one `img: …` line with exit code 2. Help and --version
   // go to io's streams, sized and colored as commander would for the process's.
+  const out = stdoutText(io);
   const quiet = (cmd: CommandUnknownOpts): void => {
     cmd.exitOverride().configureOutput({
-      writeOut: (text) => io.stdout.write(text),
+      writeOut: (text) => out.write(text),
       writeErr: (text) => io.stderr.write(text),
       outputError: () => undefined,
       // commander's own defaults return undefined when not on a terminal (its typings say number).
-      getOutHelpWidth: () => (io.stdout.isTTY ? io.stdout.columns : undefined) as number,
+      getOutHelpWidth: () => (out.isTTY() ? io.stdout.columns : undefined) as number,
       getErrHelpWidth: () => (io.stderr.isTTY ? io.stderr.columns : undefined) as number,
-      getOutHasColors: () => hasColors(io.env, io.stdout),
-      getErrHasColors: () => hasColors(io.env, io.stderr),
+      getOutHasColors: () => hasColors(io.env, out.isTTY(), () => io.stdout),
+      getErrHasColors: () => hasColors(io.env, io.stderr.isTTY === true, () => io.stderr),
     });
     for (const sub of cmd.commands) quiet(sub);
   };

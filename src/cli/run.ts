@@ -17,6 +17,14 @@ export interface Io {
   /** Stdin when it is a regular file (a `< file` redirect), as the process shell found it; else undefined. */
   stdinFile?: StdinFile;
   stdout: Writable & { isTTY?: boolean; columns?: number };
+  /**
+   * Writes text (help, --version, completion words) to stdout; defaults to
+   * `stdout.write`. The process shell writes without creating the stdout
+   * stream when nothing else has (src/main.ts).
+   */
+  writeText?: (text: string) => void;
+  /** Whether stdout is a terminal; defaults to `stdout.isTTY`. The process shell answers without creating the stream. */
+  stdoutIsTTY?: () => boolean;
   stderr: Writable & { isTTY?: boolean; columns?: number };
   env: Record<string, string | undefined>;
   cwd: string;
