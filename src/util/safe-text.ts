@@ -15,6 +15,13 @@
  */
 
 /**
+ * The regular expressions of this file, each made on first use: V8 parses a
+ * Unicode-property pattern when its literal is evaluated (~1 ms each), which a
+ * run that prints no server string (`--version`, `--help`) need not pay.
+ */
+const patterns: { unsafe?: RegExp; hasUnsafe?: RegExp; shellWord?: RegExp } = {};
+
+/**
  * What {@link visible} escapes: C0 controls except TAB (a tab only moves the
  * cursor forward, never rewrites what is on screen, and occurs in ordinary
  * text), DEL, C1 controls, every Unicode format character (general category
@@ -24,10 +31,10 @@
  * and U+2029 (line breaks to many editors and parsers), and lone surrogates
  * (which would reach the terminal as U+FFFD, hiding what was sent).
  */
-const UNSAFE = /[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\p{Cf}]|[\ud800-\udfff]/gu;
+const unsafe = (): RegExp => (patterns.unsafe ??= /[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\p{Cf}]|[\ud800-\udfff]/gu);
 
 /** The same set, for a quick test without the `g` flag's lastIndex state. */
-const HAS_UNSAFE = /[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\p{Cf}]|[\ud800-\udfff]/u;
+const hasUnsafe = (): RegExp => (patterns.hasUnsafe ??= /[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\p{Cf}]|[\ud800-\udfff]/u);
 
 /** How {@link visible} treats a line feed. */
 interface VisibleOptions {
@@ -65,9 +72,9 @@ function escapeOne(ch: string): string {
  * shows the same as one holding ESC. Use `-f json` for the exact data.
  */
 export function visible(text: string, options: VisibleOptions = {}): string {
-  if (!HAS_UNSAFE.test(text)) return text;
+  if (!hasUnsafe().test(text)) return text;
   const keepNewline = options.newline === 'keep';
-  return text.replace(UNSAFE, (ch) => (keepNewline && ch === '\n' ? ch : escapeOne(ch)));
+  return text.replace(unsafe(), (ch) => (keepNewline && ch === '\n' ? ch : escapeOne(ch)));
 }
 
 /**
@@ -92,11 +99,11 @@ export function shellQuote(text: string): string {
  * backquotes, globs, braces, `~`, `;`, `|`, `&`, controls or format
  * characters is never offered; nor one starting with `-` (an option).
  */
-const SHELL_WORD = /^[\p{L}\p{M}\p{N}._+:@%,=/][\p{L}\p{M}\p{N}._+:@%,=/-]*$/u;
+const shellWordPattern = (): RegExp => (patterns.shellWord ??= /^[\p{L}\p{M}\p{N}._+:@%,=/][\p{L}\p{M}\p{N}._+:@%,=/-]*$/u);
 
-/** Whether `text` may be offered as a completion word (see {@link SHELL_WORD}). */
+/** Whether `text` may be offered as a completion word (see {@link shellWordPattern}). */
 export function isShellWord(text: string): boolean {
-  return SHELL_WORD.test(text) && visible(text) === text;
+  return shellWordPattern().test(text) && visible(text) === text;
 }
 
 /**

@@ -19,10 +19,13 @@ describe('bin/img code cache', () => {
   let cacheHome: string;
   const codeDir = () => path.join(cacheHome, 'img', 'code');
   const cacheFiles = async () => (await readdir(codeDir()).catch(() => [] as string[])).sort();
-  /** The one cache file, with what identifies this version of it (a rewrite renames a new file over it). */
-  const cacheFile = async () => {
-    const files = await cacheFiles();
-    assert.equal(files.length, 1, `one cache file expected, found ${JSON.stringify(files)}`);
+  /**
+   * The one cache file of a kind (`run`: written by a command; `help`: by --help or --version),
+   * with what identifies this version of it (a rewrite renames a new file over it).
+   */
+  const cacheFile = async (kind: 'run' | 'help' = 'run') => {
+    const files = (await cacheFiles()).filter((f) => f.endsWith(`-${kind}.bin`));
+    assert.equal(files.length, 1, `one ${kind} cache file expected, found ${JSON.stringify(await cacheFiles())}`);
     const file = path.join(codeDir(), files[0] as string);
     const st = await stat(file);
     return { file, ino: st.ino, mode: st.mode & 0o777, size: st.size };
@@ -47,7 +50,7 @@ describe('bin/img code cache', () => {
     assertOk(first);
     assert.match(first.stdout, /cirros/);
     const written = await cacheFile();
-    assert.match(path.basename(written.file), /^v8-[\w.-]+-\d+-\d+\.bin$/);
+    assert.match(path.basename(written.file), /^v8-[\w.-]+-\d+-\d+-run\.bin$/);
     assert.equal(written.mode, 0o600);
     assert.equal((await stat(codeDir())).mode & 0o777, 0o700);
     assert.ok(written.size > 100_000, `cache of ${written.size} bytes is too small to hold the compiled bundle`);
@@ -64,10 +67,23 @@ describe('bin/img code cache', () => {
     // compile, or every cache written after a request would be rejected by the next start.
     assertOk(await run(['list']));
     const written = await cacheFile();
+    const show = await run(['show', 'cirros', '-f', 'value', '-c', 'name']);
+    assertOk(show);
+    assert.equal(show.stdout, 'cirros\n');
+    assert.equal((await cacheFile()).ino, written.ino);
+  });
+
+  test('--help and --version keep a cache of their own, smaller than a command\'s, and reuse it', async () => {
+    assertOk(await run(['list']));
+    const command = await cacheFile('run');
     const help = await run(['--help']);
     assertOk(help);
     assert.match(help.stdout, /^Usage: img/);
-    assert.equal((await cacheFile()).ino, written.ino);
+    const own = await cacheFile('help');
+    assert.ok(own.size < command.size, `help cache ${own.size} bytes, command cache ${command.size}`);
+    for (const args of [['--version'], ['list', '--help'], []]) await run(args);
+    assert.equal((await cacheFile('help')).ino, own.ino);
+    assert.equal((await cacheFile('run')).ino, command.ino);
   });
 
   test('a cache written by a verified download (which briefly toggles V8 flags) is accepted by the next start', async () => {
@@ -78,7 +94,7 @@ describe('bin/img code cache', () => {
     assertOk(await run(['save', 'six-mib', '--file', out]));
     assert.ok((await readFile(out)).equals(data));
     const written = await cacheFile();
-    assertOk(await run(['--version']));
+    assertOk(await run(['show', 'six-mib', '-f', 'value', '-c', 'name']));
     assert.equal((await cacheFile()).ino, written.ino);
   });
 
@@ -100,10 +116,10 @@ describe('bin/img code cache', () => {
 
   test('a cache that others can write is not used, and is replaced by a private one', async () => {
     assertOk(await run(['--version']));
-    const { file, ino } = await cacheFile();
+    const { file, ino } = await cacheFile('help');
     await chmod(file, 0o666);
     assertOk(await run(['--version']));
-    const replaced = await cacheFile();
+    const replaced = await cacheFile('help');
     assert.notEqual(replaced.ino, ino);
     assert.equal(replaced.mode, 0o600);
   });
