@@ -1,12 +1,12 @@
 /** `img completion bash|zsh|fish`: declared apart from program.ts (see option-builders.ts), registered by buildProgram. */
-import { Argument, type CommandUnknownOpts } from '@commander-js/extra-typings';
-import type { Runner } from './program.js';
-import { example } from './option-builders.js';
+import { Argument } from '@commander-js/extra-typings';
+import type { GlobalOptions, Runner } from './program.js';
+import { example, type AddCommand } from './option-builders.js';
 
 export const SHELLS = ['bash', 'zsh', 'fish'] as const;
 
-export function registerCompletionCommands(program: CommandUnknownOpts): void {
-  const completion = program.command('completion')
+export function registerCompletionCommands(command: AddCommand<GlobalOptions>): void {
+  const completion = command('completion')
     .description('Print a shell completion script (commands, options, values, image and cloud names)')
     .addArgument(new Argument('<shell>', 'bash, zsh or fish').choices(SHELLS));
   example(completion,

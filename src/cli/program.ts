@@ -2,7 +2,7 @@ import { Command, Option, type CommandUnknownOpts } from '@commander-js/extra-ty
 import { OS_FLAGS, type FlagName } from '../config/flags.js';
 import {
   collect, concurrencyOption, declared, example, listOutputOptions, showOutputOptions, visibilityOptions,
-  type AddCommand, type ListOutputOptions, type ShowOutputOptions,
+  type AddCommand, type ListOutputOptions, type NoOptions, type ShowOutputOptions,
 } from './option-builders.js';
 import type { CommandContext, CommandResult } from '../commands/context.js';
 import { checksumOptions, dataCheckOptions, shortcutOptions } from './program-rails.js';
@@ -211,12 +211,27 @@ function imgProgram(version: string) {
 export type GlobalOptions = ReturnType<ReturnType<typeof imgProgram>['opts']>;
 
 /**
+ * Stands in for a command that this run does not declare (see buildProgram's
+ * `words`): every method call is accepted, ignored, and returns it again, so
+ * a declaration chain runs through it at no cost.
+ */
+const SKIPPED: unknown = new Proxy(() => undefined, { get: () => () => SKIPPED });
+
+/**
  * The img command line: global options (every --os-* flag of the openstack
  * client except secrets, plus img's own), and the image commands both as
  * `img <action>` and `img image <action>` (the latter left empty with
  * `imageGroup: false`, for a command line that has no `image` word).
+ *
+ * With `words` (the command line), only the commands named among them are
+ * declared: declaring every command and its options is ~5 ms of each start,
+ * and commander only runs one (bench/RESULTS.md). A word that is an option's
+ * value and also a command's name only declares one command more. When no
+ * word names a command, everything is declared (help, and commander's
+ * "unknown command … did you mean" need them all), except for `--version`,
+ * which needs none.
  */
-export function buildProgram(version: string, run: Runner, opts: { imageGroup?: boolean } = {}): CommandUnknownOpts {
+export function buildProgram(version: string, run: Runner, opts: { imageGroup?: boolean; words?: readonly string[] } = {}): CommandUnknownOpts {
   const program = imgProgram(version);
   for (const f of OS_FLAGS) {
     program.addOption(new Option(f.flag, f.help));
@@ -226,13 +241,40 @@ export function buildProgram(version: string, run: Runner, opts: { imageGroup?: 
     '\nConfiguration comes from a sourced openrc (OS_* variables) or clouds.yaml (--os-cloud); flags win.\n' +
       'Examples:\n  $ . admin-openrc\n  $ img create Ubuntu18 --file bionic.img --disk-format qcow2 --public\n  $ img list\n  $ img image show Ubuntu18\n',
   );
-  registerImageCommands((name) => program.command(name), run);
-  const image = program.command('image').description('Image commands (same as img <action>)');
-  // Building the commands costs a few ms of every start: the copy under `img image` only when it can be used.
-  if (opts.imageGroup ?? true) registerImageCommands((name) => image.command(name), run);
+  let wanted = opts.words && new Set(opts.words);
+  let declaredAny = false;
+  const declare = (parent: CommandUnknownOpts, name: string) => {
+    if (wanted && !wanted.has(name)) return SKIPPED as Command<[], NoOptions, GlobalOptions>;
+    declaredAny = true;
+    return parent.command(name) as unknown as Command<[], NoOptions, GlobalOptions>;
+  };
+  const declareAll = () => {
+    registerImageCommands((name) => declare(program, name), run);
+    const image = declare(program, 'image').description('Image commands (same as img <action>)');
+    // The copy under `img image` only when it can be used (see `imageGroup`); all of it for `img image --help`.
+    if (image !== SKIPPED && (opts.imageGroup ?? true)) {
+      const before = image.commands.length;
+      registerImageCommands((name) => declare(image, name), run);
+      if (image.commands.length === before) registerImageCommands((name) => image.command(name), run);
+    }
+    registerOtherCommands(program, declare, run);
+  };
+  declareAll();
+  if (wanted && !declaredAny && (!wanted.has('--version') || wanted.has('--help') || wanted.has('-h'))) {
+    wanted = undefined;
+    declareAll();
+  }
+  return program;
+}
 
-  registerCompletionCommands(program);
-  const token = program.command('token').description('Keystone tokens');
+/** The commands that are not image commands: completion and token. */
+function registerOtherCommands(
+  program: CommandUnknownOpts,
+  declare: (parent: CommandUnknownOpts, name: string) => Command<[], NoOptions, GlobalOptions>,
+  run: Runner,
+): void {
+  registerCompletionCommands((name) => declare(program, name));
+  const token = declare(program, 'token').description('Keystone tokens');
   const issue = showOutputOptions(token.command('issue').description('Issue a token (as openstack token issue)'));
   example(issue, 'export OS_TOKEN=$(img token issue -f value -c id)', 'img token issue --os-system-scope all');
   issue.action(async (_o, cmd) => {
@@ -245,5 +287,4 @@ export function buildProgram(version: string, run: Runner, opts: { imageGroup?: 
     const { revokeToken } = await import('../commands/token.js');
     await run(cmd, 'none', (ctx) => revokeToken(ctx));
   });
-  return program;
 }

@@ -117,7 +117,7 @@ export async function runCli(argv: readonly string[], io: CliIo, signal: AbortSi
       version,
     });
     return run(cmd, kind, action);
-  }, { imageGroup: argv.includes('image') });
+  }, { imageGroup: argv.includes('image'), words: argv });
   // commander would print its own `error: …` line and call process.exit(1) itself: make every
   // command (subcommands do not inherit settings added after they were created) throw instead,
   // so that usage errors come out here as one `img: …` line with exit code 2. Help and --version
