@@ -1,11 +1,11 @@
-import { concurrencyOption, forEachImage } from './batch.js';
+import { concurrencyOption, forEachImageOrId } from './batch.js';
 import type { BulkOptions } from './delete.js';
 import { NONE, type CommandContext, type CommandResult } from './context.js';
 
 /**
  * `img deactivate IMAGE…` / `img reactivate IMAGE…`: POST
  * /v2/images/{id}/actions/{action} for each image (204), several at once,
- * going on past failures.
+ * going on past failures. An ID is posted to directly, with no lookup first.
  */
 export async function setActivation(
   ctx: CommandContext,
@@ -14,6 +14,6 @@ export async function setActivation(
   opts: BulkOptions = {},
 ): Promise<CommandResult> {
   const concurrency = concurrencyOption(opts.concurrency);
-  await forEachImage(ctx, refs, action, (images, image) => images.action(image.id, action, ctx.signal), concurrency);
+  await forEachImageOrId(ctx, refs, action, (images, { id }) => images.action(id, action, ctx.signal), concurrency);
   return NONE;
 }

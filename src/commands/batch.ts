@@ -1,5 +1,5 @@
-import { ApiError, ImgError, InterruptedError, messageOf, UsageError } from '../errors.js';
-import type { Image, ImagesApi } from '../services/glance.js';
+import { ApiError, ImgError, InterruptedError, messageOf, NotFoundError, UsageError } from '../errors.js';
+import { isImageId, noSuchImage, type Image, type ImagesApi } from '../services/glance.js';
 import type { CommandContext } from './context.js';
 import { wholeNumber } from './parse.js';
 
@@ -54,6 +54,54 @@ export async function forEachImage(
   action: (images: ImagesApi, image: Image, ref: string) => Promise<void>,
   concurrency = 1,
 ): Promise<void> {
+  await forEachRef(ctx, refs, verb, async (images, ref) => action(images, await images.find(ref, ctx.signal), ref), concurrency);
+}
+
+/** The image an action works on: its ID, and the image itself when img had to look it up by name. */
+export interface ImageTarget {
+  id: string;
+  /** Undefined for an ID given on the command line: nothing was fetched. */
+  image?: Image;
+}
+
+/**
+ * {@link forEachImage} without the lookup for IDs: a UUID-shaped reference
+ * goes to `action` as the ID itself, with no GET first (one request per
+ * image instead of two, which is most of a bulk delete's time). A 404 from
+ * `action` then means no image has that ID, and is reported as the lookup
+ * would have been, `No Image found for X` (exit 4): IDs are IDs, never
+ * retried as a name. Any other reference is a name, looked up as
+ * forEachImage does, and `action` gets the image found.
+ */
+export async function forEachImageOrId(
+  ctx: CommandContext,
+  refs: readonly string[],
+  verb: string,
+  action: (images: ImagesApi, target: ImageTarget, ref: string) => Promise<void>,
+  concurrency = 1,
+): Promise<void> {
+  await forEachRef(ctx, refs, verb, async (images, ref) => {
+    if (!isImageId(ref)) {
+      const image = await images.find(ref, ctx.signal);
+      return action(images, { id: image.id, image }, ref);
+    }
+    try {
+      await action(images, { id: ref }, ref);
+    } catch (err) {
+      if (err instanceof NotFoundError) throw noSuchImage(ref, err);
+      throw err;
+    }
+  }, concurrency);
+}
+
+/** The loop of {@link forEachImage} and {@link forEachImageOrId}: `action` per reference, failures gathered. */
+async function forEachRef(
+  ctx: CommandContext,
+  refs: readonly string[],
+  verb: string,
+  action: (images: ImagesApi, ref: string) => Promise<void>,
+  concurrency: number,
+): Promise<void> {
   const images = await ctx.images();
   const failures: (string | undefined)[] = new Array<string | undefined>(refs.length);
   let lastError: unknown;
@@ -68,8 +116,7 @@ export async function forEachImage(
       const i = next++;
       const ref = refs[i] as string;
       try {
-        const image = await images.find(ref, ctx.signal);
-        await action(images, image, ref);
+        await action(images, ref);
       } catch (err) {
         if (err instanceof InterruptedError || ctx.signal.aborted) {
           interrupted ??= err;

@@ -152,6 +152,9 @@ export class HttpSession {
     const sleep = this.opts.sleep ?? ((ms: number) => abortableSleep(ms, req.signal));
     const random = this.opts.random ?? Math.random;
     let reauthenticated = false;
+    // An earlier attempt may have done the work: its answer was lost, or a gateway
+    // (502, 504) may have passed it on. A 429 or 503 (or a 401) says it was not done.
+    let mayHaveActed = false;
 
     for (let attempt = 0; ; attempt++) {
       const held = this.holdUntil - Date.now();
@@ -168,6 +171,7 @@ export class HttpSession {
           const wait = backoffMs(attempt, random, this.opts.retryBaseMs);
           this.debug(`${method} ${new URL(req.url).origin} failed (${code ?? messageOf(err)}): ` +
             `retry ${attempt + 1} of ${maxRetries} in ${(wait / 1000).toFixed(1)}s`);
+          mayHaveActed = true;
           await sleep(wait);
           continue;
         }
@@ -183,7 +187,8 @@ export class HttpSession {
       const ok = req.okStatus ? req.okStatus(res.status) : res.status >= 200 && res.status < 300;
       if (ok) return res;
       // A DELETE that is being retried may have succeeded the first time, its answer lost: 404 means done.
-      if (method === 'DELETE' && attempt > 0 && res.status === 404) return res;
+      // Not after a 429/503 alone: a DELETE of an ID that never existed must still be "not found".
+      if (method === 'DELETE' && mayHaveActed && res.status === 404) return res;
 
       const elsewhere = new URL(res.url).origin;
       if (res.status === 401 && elsewhere !== new URL(req.url).origin) {
@@ -203,6 +208,7 @@ export class HttpSession {
       if (idempotent && replayable && RETRY_STATUSES.has(res.status) && attempt < maxRetries) {
         const wait = retryAfterMs(header(res.headers, 'retry-after')) ?? backoffMs(attempt, random, this.opts.retryBaseMs);
         this.holdUntil = Math.max(this.holdUntil, Date.now() + wait);
+        if (res.status !== 429 && res.status !== 503) mayHaveActed = true;
         await drain(res.body);
         this.debug(`Got ${res.status}: retry ${attempt + 1} of ${maxRetries} in ${(wait / 1000).toFixed(1)}s`);
         await sleep(wait);

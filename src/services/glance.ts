@@ -97,6 +97,19 @@ const MAX_PAGES = 10_000;
 const UUID_RE = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
 
 /**
+ * True when `ref` is an image ID (UUID-shaped) and so, for img, only an ID
+ * (see {@link ImagesApi.find}); anything else is a name.
+ */
+export function isImageId(ref: string): boolean {
+  return UUID_RE.test(ref);
+}
+
+/** The one "not found" error for an image reference: `No Image found for X` (exit 4). */
+export function noSuchImage(ref: string, cause?: unknown): NoSuchImageError {
+  return new NoSuchImageError(`No Image found for ${ref}`, cause === undefined ? undefined : { cause });
+}
+
+/**
  * The API root for a catalog URL of the image service, with any version
  * suffix removed: `http://h:9292`, `http://h:9292/v2/` and
  * `http://h/image/v2.1` give `http://h:9292`, `http://h:9292` and `http://h/image`.
@@ -203,11 +216,11 @@ export class ImagesApi {
    * widen the name search (`member_status: 'all'` finds shared images not yet accepted).
    */
   async find(ref: string, signal?: AbortSignal, filters: Pick<ImageListQuery, 'member_status'> = {}): Promise<Image> {
-    if (UUID_RE.test(ref)) {
+    if (isImageId(ref)) {
       try {
         return await this.get(ref, signal);
       } catch (err) {
-        if (err instanceof NotFoundError) throw new NoSuchImageError(`No Image found for ${ref}`, { cause: err });
+        if (err instanceof NotFoundError) throw noSuchImage(ref, err);
         throw err;
       }
     }
@@ -217,7 +230,7 @@ export class ImagesApi {
     if (exact.length === 0) exact = (await this.list({ ...filters, name: ref, os_hidden: true }, signal)).filter((i) => i.name === ref);
     if (exact.length === 1) return exact[0] as Image;
     if (exact.length > 1) throw new AmbiguousNameError(`More than one Image exists with the name '${ref}'.`);
-    throw new NoSuchImageError(`No Image found for ${ref}`);
+    throw noSuchImage(ref);
   }
 
   /** POST /v2/images: a queued image with the given attributes. */

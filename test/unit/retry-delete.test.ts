@@ -72,3 +72,48 @@ test('delete: a 200 whose body never ends does not keep img from finishing (the 
   assert.ok(closed, 'img closed the connection instead of reading on');
   assert.ok(sent < 16 * 1024 * 1024, `img read ${sent} bytes of a body it had no use for`);
 });
+
+test('delete of an ID that never existed, retried after a 503 or 429: still "not found" (exit 4), not done', async () => {
+  for (const status of [503, 429]) {
+    const ghost = `00000000-0000-4000-8000-0000000${status}ab`.slice(0, 36);
+    let busy = 0;
+    const remove = cloud.inject((req, res) => {
+      if (req.method !== 'DELETE' || busy > 0) return false;
+      busy++;
+      // The server refuses for now: it did nothing, so the retry's 404 is the truth.
+      res.writeHead(status, { 'content-type': 'text/plain', 'retry-after': '0' });
+      res.end('busy');
+      return true;
+    });
+    try {
+      const r = await runCliInProcess(['delete', ghost], { env: { ...cloud.env(), IMG_RETRY_BASE_MS: '1' } });
+      assert.equal(r.stderr, `img: Failed to delete image with name or ID '${ghost}': No Image found for ${ghost}\n`);
+      assert.equal(r.code, 4);
+      assert.equal(busy, 1);
+    } finally {
+      remove();
+    }
+  }
+});
+
+test('delete retried after a 502 (a gateway may have passed it on): the 404 counts as done (exit 0)', async () => {
+  const image = cloud.addImage({ name: 'via-gateway' });
+  let cut = 0;
+  const remove = cloud.inject((req, res) => {
+    if (req.method !== 'DELETE' || cut > 0) return false;
+    cut++;
+    // Glance did the work behind the gateway; the gateway answered 502.
+    cloud.images.delete(image.id);
+    res.writeHead(502, { 'content-type': 'text/plain' });
+    res.end('bad gateway');
+    return true;
+  });
+  try {
+    const r = await runCliInProcess(['delete', image.id], { env: { ...cloud.env(), IMG_RETRY_BASE_MS: '1' } });
+    assert.deepEqual([r.code, r.stderr], [0, '']);
+    assert.equal(cut, 1);
+    assert.equal(cloud.images.has(image.id), false);
+  } finally {
+    remove();
+  }
+});
