@@ -137,6 +137,7 @@ export class CloudClient {
   }
 
   async close(): Promise<void> {
+    await this.auth.settled();
     await this.session.close();
   }
 }

@@ -49,6 +49,6 @@ export class NameCache {
   }
 
   async save(names: string[], now = Date.now()): Promise<void> {
-    await writePrivateFile(this.file, JSON.stringify({ at: now, names })).catch(() => undefined);
+    await writePrivateFile(this.file, JSON.stringify({ at: now, names }), { durable: false }).catch(() => undefined);
   }
 }

@@ -90,14 +90,18 @@ export async function createPrivate(file: string): Promise<FileHandle> {
  * fsynced through its descriptor, then renamed over `file` (a rename
  * replaces whatever is at the name, a symlink included, without following
  * it). On failure the temporary file is removed and the error thrown.
+ *
+ * `durable: false` skips the fsync, for a cache: after a crash its file may
+ * be empty or missing, which reads as no entry (never as a wrong one), and
+ * the flush would cost every write a disk round trip.
  */
-export async function writePrivateFile(file: string, data: string | Buffer): Promise<void> {
+export async function writePrivateFile(file: string, data: string | Buffer, opts: { durable?: boolean } = {}): Promise<void> {
   const tmp = `${file}.${randomTag()}.tmp`;
   let fh: FileHandle | undefined;
   try {
     fh = await createPrivate(tmp);
     await fh.writeFile(data);
-    await fh.sync();
+    if (opts.durable ?? true) await fh.sync();
     await fh.close();
     fh = undefined;
     await fs.promises.rename(tmp, file);

@@ -129,7 +129,8 @@ export class FileTokenStore implements TokenStore {
 
   async save(token: IssuedToken): Promise<void> {
     try {
-      await writePrivateFile(this.file, JSON.stringify(token));
+      // No fsync: a token lost in a crash only costs a token request (see writePrivateFile).
+      await writePrivateFile(this.file, JSON.stringify(token), { durable: false });
     } catch {
       // A cache that cannot be written only costs a token request next time.
     }

@@ -18,6 +18,8 @@ export class KeystoneAuth implements AuthProvider {
   private readonly rejected = new Set<string>();
   /** The last token this process got from Keystone (not from the cache). */
   private issuedHere: IssuedToken | undefined;
+  /** Saving an issued token to the cache and releasing the cache lock, under way while the token is used. */
+  private saving: Promise<void> | undefined;
 
   constructor(
     private readonly client: KeystoneClient,
@@ -53,7 +55,7 @@ export class KeystoneAuth implements AuthProvider {
     };
     let token = await usable();
     if (!token) {
-      const release = this.cache ? await this.cache.lock() : async () => undefined;
+      let release: (() => Promise<void>) | undefined = this.cache ? await this.cache.lock() : undefined;
       try {
         token = await usable();
         if (!token) {
@@ -62,15 +64,27 @@ export class KeystoneAuth implements AuthProvider {
           for (const stale of this.rejected) await this.cache?.evict(stale);
           token = await this.client.issueToken();
           this.issuedHere = token;
-          await this.cache?.save(token);
+          if (this.cache) {
+            // Saved, and the lock released, while the token is already in use: the first API
+            // request does not wait for the disk. settled() waits for it before the process ends.
+            const unlock = release;
+            release = undefined;
+            const saved = this.cache.save(token).finally(() => unlock?.().catch(() => undefined));
+            this.saving = Promise.all([this.saving, saved]).then(() => undefined);
+          }
         }
       } finally {
-        await release();
+        await release?.();
       }
     }
     this.onToken?.(token.token);
     this.current = token;
     return token;
+  }
+
+  /** Waits until an issued token is in the cache and the cache lock released (see loginOnce). */
+  async settled(): Promise<void> {
+    await this.saving;
   }
 
   async token(): Promise<string> {
