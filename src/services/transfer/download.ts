@@ -100,7 +100,7 @@ async function downloadViaPartial(meter: Meter, opts: DownloadOptions): Promise<
       fh = await createPrivate(own);
     }
     // Positional writes from `offset`, through the descriptor that was created or checked.
-    const writer = new HandleSink(fh, offset);
+    const writer = new HandleSink(fh, offset, true);
     const flusher = new Flusher(fh, () => writer.bytesWritten);
     let body: Readable;
     try {
