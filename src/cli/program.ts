@@ -83,11 +83,11 @@ function registerImageCommands(command: AddCommand<GlobalOptions>, run: Runner):
     .option('--member-status <status>', 'only shared images with this member status (accepted, pending, rejected, all)')
     .option('--hidden', 'list hidden images (os_hidden) instead')
     .option('--long', 'more columns: formats, size, checksum, visibility, protected, project, tags')
-    .option('--sort <key[:asc|desc],…>', 'sort by these image attributes', 'name:asc')
+    .option('--sort <key[:asc|desc],…>', "sort by these image attributes ('' for Glance's order: each page is printed as it arrives)", 'name:asc')
     .option('--limit <n>', 'at most this many images (one page)')
     .option('--marker <image>', 'start after this image (name or ID)')
   ).option('--all', 'list all images (any visibility)')));
-  example(list, 'img list', 'img list --long --public -f json', 'img list --status active -c ID -f value', "img list --name 'ubuntu-22.04-*'", 'img list --project demo --long');
+  example(list, 'img list', 'img list --long --public -f json', 'img list --status active -c ID -f value', "img list --name 'ubuntu-22.04-*'", 'img list --project demo --long', "img list --sort '' -f value -c ID");
   list.action(async (opts, cmd) => {
     const { listImages } = await import('../commands/list.js');
     await run(cmd, 'list', (ctx) => listImages(ctx, declared(opts)));

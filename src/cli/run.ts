@@ -10,6 +10,7 @@ import { visible } from '../util/safe-text.js';
 import type { OutputKind, RunOptions, RunnableCommand, Runner } from './program.js';
 import { readPasswordLine, promptPassword } from './prompt.js';
 import { scrubSecrets } from './scrub.js';
+import { writeChunks } from './write-chunks.js';
 
 /** The process's streams and environment, injectable for tests. */
 export interface Io {
@@ -201,17 +202,22 @@ export function makeRunner(io: Io): Runner {
     };
     // Load the formatters while the command waits for the network, not after.
     const formatters = fmt ? import('../output/index.js') : undefined;
+    const streamed = kind === 'list' ? import('../output/stream.js') : undefined;
     try {
       const result = await action(ctx).finally(() => {
         if (io.stdinFile && !stdinUsed) warn('warning: stdin is a redirected file that this command did not read (ignored)');
       });
       if (result.kind === 'none' || !fmt || !formatters) return;
+      if (result.kind === 'list') {
+        // Chunk by chunk, with backpressure: a long list never becomes one string (src/output/stream.ts).
+        const { renderListChunks } = await (streamed ?? import('../output/stream.js'));
+        const batches = Array.isArray(result.rows) ? [result.rows] : result.rows;
+        const chunks = renderListChunks(result.columns, batches, { ...fmt, format: checkedAs('list', kind, fmt.format) });
+        await writeChunks(io.stdout, chunks, io.signal);
+        return;
+      }
       const output = await formatters;
-      const text =
-        result.kind === 'list'
-          ? output.renderList(result.columns, result.rows, { ...fmt, format: checkedAs('list', kind, fmt.format) })
-          : output.renderShow(result.fields, result.values, { ...fmt, format: checkedAs('show', kind, fmt.format) });
-      io.stdout.write(text);
+      io.stdout.write(output.renderShow(result.fields, result.values, { ...fmt, format: checkedAs('show', kind, fmt.format) }));
     } finally {
       await client.close();
       await targets.close();

@@ -64,10 +64,16 @@ export interface Progress {
   done(): void;
 }
 
+/**
+ * A list's rows: all of them, or batches yielded as they arrive (`img list --sort ''`: one per page
+ * of Glance's list, fetched only when the runner has written the rows before; src/output/stream.ts).
+ */
+export type ListRows = Cell[][] | AsyncIterable<Cell[][]>;
+
 /** Data a command returns; the formatter in src/output renders it. */
 export type CommandResult =
   | { kind: 'show'; fields: string[]; values: Cell[] }
-  | { kind: 'list'; columns: string[]; rows: Cell[][] }
+  | { kind: 'list'; columns: string[]; rows: ListRows }
   | { kind: 'none' };
 
 export const NONE: CommandResult = { kind: 'none' };

@@ -40,6 +40,8 @@ interface SortKey {
  * property can be a key (images without it sort as None, as in the openstack client).
  */
 function parseSort(spec: string): SortKey[] {
+  // osc_lib's sort_items leaves the items as they came when the spec is empty: Glance's order.
+  if (spec === '') return [];
   return spec
     .trim()
     .split(',')
@@ -89,6 +91,9 @@ function sortEntries<T>(entries: { texts: string[]; item: T }[], keys: SortKey[]
  * locally, exactly as the openstack client does, so the rows come out in the
  * same order. Each page is reduced to its rows and sort keys as it arrives:
  * memory grows with the rows printed, not with Glance's whole image records.
+ * The sort needs every row before the first can be printed; with `--sort ''`
+ * (no sort, as in the openstack client: Glance's order) the rows are returned
+ * as an async iterable of pages instead, each fetched when the last was printed.
  */
 export async function listImages(ctx: CommandContext, opts: ListOptions): Promise<CommandResult> {
   const sortKeys = parseSort(opts.sort ?? 'name:asc');
@@ -115,18 +120,22 @@ export async function listImages(ctx: CommandContext, opts: ListOptions): Promis
   const images = await ctx.images();
   if (opts.marker !== undefined) query.marker = (await images.find(opts.marker, ctx.signal)).id;
   const long = opts.long ?? false;
+  const columns = long ? LONG_LIST_COLUMNS : LIST_COLUMNS;
+  const wanted = (img: Image) =>
+    (!pattern || (typeof img.name === 'string' && pattern.test(img.name))) && properties.every(([key, value]) => attributeOf(img, key) === value);
+  if (sortKeys.length === 0) {
+    // --sort '': nothing to wait for, each page's rows go out as the page arrives (and the next
+    // page is fetched once they were written: the runner pulls it).
+    async function* pageRows(): AsyncGenerator<Cell[][]> {
+      for await (const page of images.pages(query, ctx.signal)) yield page.filter(wanted).map((img) => imageRow(img, long));
+    }
+    return { kind: 'list', columns, rows: pageRows() };
+  }
   const entries: { texts: string[]; item: Cell[] }[] = [];
   for await (const page of images.pages(query, ctx.signal)) {
     for (const img of page) {
-      if (pattern && !(typeof img.name === 'string' && pattern.test(img.name))) continue;
-      if (properties.every(([key, value]) => attributeOf(img, key) === value)) {
-        entries.push({ texts: sortTexts(img, sortKeys), item: imageRow(img, long) });
-      }
+      if (wanted(img)) entries.push({ texts: sortTexts(img, sortKeys), item: imageRow(img, long) });
     }
   }
-  return {
-    kind: 'list',
-    columns: long ? LONG_LIST_COLUMNS : LIST_COLUMNS,
-    rows: sortEntries(entries, sortKeys),
-  };
+  return { kind: 'list', columns, rows: sortEntries(entries, sortKeys) };
 }

@@ -15,7 +15,7 @@ import { visible } from '../util/safe-text.js';
 import { machineStr } from './value.js';
 
 export const QUOTE_MODES = ['all', 'minimal', 'none', 'nonnumeric'] as const;
-type QuoteMode = (typeof QUOTE_MODES)[number];
+export type QuoteMode = (typeof QUOTE_MODES)[number];
 
 /** One field as _csv.c's join_append writes it. */
 function field(value: Cell, quoting: QuoteMode): string {
@@ -47,5 +47,10 @@ function row(cells: readonly Cell[], quoting: QuoteMode): string {
 
 /** `-f csv` for a list. Throws, like Python's csv, for a lone empty field with --quote none. */
 export function emitList(columns: readonly string[], rows: readonly (readonly Cell[])[], quoting: QuoteMode): string {
-  return [columns, ...rows].map((r) => row(r, quoting)).join('');
+  return emitRows([columns], quoting) + emitRows(rows, quoting);
+}
+
+/** The records of `rows`, one line each, without the header: {@link emitList} in parts, for a list streamed page by page. */
+export function emitRows(rows: readonly (readonly Cell[])[], quoting: QuoteMode): string {
+  return rows.map((r) => row(r, quoting)).join('');
 }

@@ -152,7 +152,19 @@ function sortRows(names: readonly string[], rows: readonly (readonly Cell[])[], 
   return data;
 }
 
-const pick = <T>(items: readonly T[], indexes: readonly number[]): T[] => indexes.map((i) => items[i]!);
+export const pick = <T>(items: readonly T[], indexes: readonly number[]): T[] => indexes.map((i) => items[i]!);
+
+/**
+ * The checks of a list's output options, made before any row is printed (renderList and the
+ * streamed rendering, ./stream.ts, share them): --quote, CLIFF_MAX_TERM_WIDTH / CLIFF_FIT_WIDTH
+ * (read by cliff whatever the format), and -c, giving the indexes and names of the columns shown.
+ */
+export function planList(columns: readonly string[], opts: FormatOptions<ListFormat>) {
+  const quote = checkChoice('--quote', opts.quote ?? 'nonnumeric', csv.QUOTE_MODES);
+  const tableOpts = tableOptions(opts, !!opts.printEmpty);
+  const keep = selectColumns(columns, opts.columns);
+  return { quote, tableOpts, keep, names: pick(columns, keep) };
+}
 
 /**
  * Formats a list command's result like cliff's Lister: sort (--sort-column),
@@ -167,11 +179,8 @@ const pick = <T>(items: readonly T[], indexes: readonly number[]): T[] => indexe
  */
 export function renderList(columns: readonly string[], rows: readonly (readonly Cell[])[], opts: FormatOptions<ListFormat>): string {
   const format = opts.format;
-  const quote = checkChoice('--quote', opts.quote ?? 'nonnumeric', csv.QUOTE_MODES);
-  const tableOpts = tableOptions(opts, !!opts.printEmpty);
+  const { quote, tableOpts, keep, names } = planList(columns, opts);
   const sorted = opts.sortColumns?.length ? sortRows(columns, rows, opts) : rows;
-  const keep = selectColumns(columns, opts.columns);
-  const names = pick(columns, keep);
   const data = sorted.map((row) => pick(row, keep));
   switch (format) {
     case 'table':

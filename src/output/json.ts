@@ -66,3 +66,18 @@ export function emitList(columns: readonly string[], rows: readonly (readonly Ce
 export function emitOne(fields: readonly string[], values: readonly Cell[], noindent: boolean): string {
   return dumps(record(fields, values), noindent ? null : 2) + '\n';
 }
+
+/**
+ * `-f json` for a list in parts, for a list streamed page by page: the text of `rows` (at least
+ * one), opening the array when `first`. {@link emitList} is these parts followed by {@link listEnd}.
+ */
+export function listPart(columns: readonly string[], rows: readonly (readonly Cell[])[], noindent: boolean, first: boolean): string {
+  const separator = noindent ? ', ' : ',\n  ';
+  const items = rows.map((row) => dumps(record(columns, row), noindent ? null : 2, 1)).join(separator);
+  return (first ? (noindent ? '[' : '[\n  ') : separator) + items;
+}
+
+/** The end of a streamed `-f json` list: `[]` when no rows were written, else the closing bracket. */
+export function listEnd(noindent: boolean, empty: boolean): string {
+  return empty ? '[]\n' : noindent ? ']\n' : '\n]\n';
+}
