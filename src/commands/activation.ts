@@ -1,4 +1,5 @@
-import { concurrencyOption, forEachImageOrId } from './batch.js';
+import { forEachImageOrId } from './batch.js';
+import { concurrencyOption } from './concurrency.js';
 import type { BulkOptions } from './delete.js';
 import { NONE, type CommandContext, type CommandResult } from './context.js';
 

@@ -1,7 +1,6 @@
-import { ApiError, ImgError, InterruptedError, messageOf, NotFoundError, UsageError } from '../errors.js';
+import { ApiError, ImgError, InterruptedError, messageOf, NotFoundError } from '../errors.js';
 import { isImageId, noSuchImage, type Image, type ImagesApi } from '../services/glance.js';
 import type { CommandContext } from './context.js';
-import { wholeNumber } from './parse.js';
 
 /** Some of several images failed: each failure is one line, then the summary is the message (exit 1). */
 class PartialFailureError extends ImgError {
@@ -14,24 +13,6 @@ class PartialFailureError extends ImgError {
     super(summary);
     this.exitCode = exitCode;
   }
-}
-
-/** How many images a bulk command works on at once when not told (`--concurrency`). */
-export const DEFAULT_CONCURRENCY = 8;
-
-/** The most `--concurrency` accepts: more would only queue behind the connection pool. */
-export const MAX_CONCURRENCY = 64;
-
-/**
- * `--concurrency N` as a number: a whole number from 1 to
- * {@link MAX_CONCURRENCY}; absent means {@link DEFAULT_CONCURRENCY}.
- * @throws UsageError (exit 2) for anything else.
- */
-export function concurrencyOption(value: string | undefined): number {
-  if (value === undefined) return DEFAULT_CONCURRENCY;
-  const n = wholeNumber('--concurrency', value, 1);
-  if (n > MAX_CONCURRENCY) throw new UsageError(`Invalid value '${value}' for --concurrency: at most ${MAX_CONCURRENCY}`);
-  return n;
 }
 
 /**

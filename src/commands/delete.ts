@@ -1,7 +1,8 @@
 import { ApiError, ImgError } from '../errors.js';
 import type { Image, ImagesApi } from '../services/glance.js';
 import { shellWord } from '../util/safe-text.js';
-import { concurrencyOption, forEachImageOrId } from './batch.js';
+import { forEachImageOrId } from './batch.js';
+import { concurrencyOption } from './concurrency.js';
 import { NONE, type CommandContext, type CommandResult } from './context.js';
 
 /** Options of `img delete`. */
