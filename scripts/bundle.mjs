@@ -8,7 +8,7 @@
 // loaded from a V8 code cache, which halves the start-up cost.
 //
 // The bundle differs from the tsc build (dist/src, used by the unit tests
-// that import modules) only in five places, all here:
+// that import modules) only in six places, all here:
 //   - src/version.ts becomes the version string itself;
 //   - undici's HTTP/2 client is left out: img never offers h2 (undici only
 //     negotiates it with allowH2), and loading node:http2 and node:tls at
@@ -21,9 +21,17 @@
 //     class to compare with; loading the real modules costs ~4 ms and ~2 ms
 //     per start (node:http pulls in Node's HTTP server too). With them gone,
 //     a request loads only net and stream;
+//   - undici's llhttp (HTTP parsing in WebAssembly) is compiled after V8's
+//     --liftoff-only is set: otherwise V8 also compiles it with TurboFan on
+//     background threads, ~150 ms of CPU that a process making a few
+//     requests never gets back, and that its exit waits for. The flag is not
+//     given to node at start: any non-default V8 flag makes V8 refuse the
+//     compiled built-ins Node ships, ~10 ms per start (bin/img); set at the
+//     first connection, it comes after the built-ins a request needs;
 //   - typescript, an optional peer of cosmiconfig for .ts config files
 //     (which img never reads), is not bundled.
 import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -45,6 +53,14 @@ const STUBS = {
   // default is 16 KiB), and compares request bodies' constructor with IncomingMessage, which img
   // never sends (a class of its own matches nothing).
   http: 'module.exports = { maxHeaderSize: 16384, IncomingMessage: class IncomingMessage {} }',
+  // llhttp compiled by Liftoff alone (see the header). The flag stays set: turning it off again
+  // (with the two flags it turned off) lets V8 compile the module with TurboFan after all. bin/img
+  // resets all three, from the mark left here, before it writes a code cache at exit.
+  'liftoff-module': `module.exports = function liftoffModule (bytes) {
+    require('node:v8').setFlagsFromString('--liftoff-only')
+    globalThis[Symbol.for('img.v8.liftoffOnly')] = true
+    return new WebAssembly.Module(bytes)
+  }`,
 };
 
 /** @type {import('esbuild').Plugin} */
@@ -62,6 +78,14 @@ const bundleOnly = {
     b.onResolve({ filter: /^node:(assert|http)$/ }, (args) =>
       args.importer.includes(`${path.sep}undici${path.sep}`) ? { path: args.path.slice(5), namespace: 'img-stub' } : undefined,
     );
+    // undici compiles llhttp in client-h1.js: through the stand-in below (see the header).
+    b.onLoad({ filter: /[\\/]undici[\\/]lib[\\/]dispatcher[\\/]client-h1\.js$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      const compiled = source.replaceAll('new WebAssembly.Module(', "require('img-liftoff-module')(");
+      if (compiled === source) throw new Error('bundle: undici no longer compiles llhttp with new WebAssembly.Module; see STUBS');
+      return { contents: compiled, loader: 'js' };
+    });
+    b.onResolve({ filter: /^img-liftoff-module$/ }, () => ({ path: 'liftoff-module', namespace: 'img-stub' }));
     b.onResolve({ filter: /^(node:)?child_process$/ }, (args) =>
       args.importer.includes(`${path.sep}commander${path.sep}`) ? { path: 'child_process', namespace: 'img-stub' } : undefined,
     );

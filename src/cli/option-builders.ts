@@ -7,7 +7,7 @@
  */
 import { Command, Option, type CommandUnknownOpts, type OptionValues } from '@commander-js/extra-typings';
 import { formatHelp } from '../output/formats.js';
-import { DEFAULT_CONCURRENCY, MAX_CONCURRENCY } from '../commands/batch.js';
+import { DEFAULT_CONCURRENCY, MAX_CONCURRENCY } from '../commands/concurrency.js';
 
 /** Options of `Wanted` (what a command takes) that commander's parsed options `Parsed` do not declare. */
 type Undeclared<Parsed, Wanted> = Exclude<keyof Wanted, keyof Parsed>;

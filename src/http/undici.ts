@@ -11,7 +11,7 @@ import AgentClass from 'undici/lib/dispatcher/agent.js';
 import connector from 'undici/lib/core/connect.js';
 import requestApi from 'undici/lib/api/api-request.js';
 
-// (bin/img runs V8 with --liftoff-only for llhttp's WebAssembly: see there.)
+// (llhttp's WebAssembly is compiled by V8's Liftoff alone: see scripts/bundle.mjs.)
 
 export const Agent = AgentClass;
 

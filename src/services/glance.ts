@@ -175,6 +175,9 @@ export class ImagesApi {
     // Markers already asked for: a `next` that leads back to one of them is a loop.
     const seen = new Set<string>(marker === undefined ? [] : [marker]);
     for (let pages = 1; ; pages++) {
+      // The caller is done with the page before: its records are garbage now (see collectYoungGeneration).
+      // (Loaded then, not at start: it loads node:v8.)
+      if (pages > 1) (await import('./transfer/memory.js')).collectYoungGeneration();
       // Glance's `next` link keeps only the last value of a repeated parameter
       // (tag=a&tag=b becomes tag=b), so each page is asked for with our own
       // query and only the marker is taken from `next`.
