@@ -34,7 +34,7 @@ const OPENSTACK = '/usr/bin/openstack';
 const TIME = '/usr/bin/time';
 
 function sh(cmd, argv, env = {}) {
-  return execFileSync(cmd, argv, { encoding: 'utf8', env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  return execFileSync(cmd, argv, { encoding: 'utf8', env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 256 * 1024 * 1024 });
 }
 
 // ---- the cloud ----------------------------------------------------------
