@@ -130,6 +130,8 @@ export class CloudClient {
           await this.keystoneClient.revokeToken(issued.token);
         } finally {
           // Even when Keystone refuses (the token already expired or was revoked), it is no use cached.
+          // After a token issued just now is saved (login saves it beside the requests), not before.
+          await this.auth.settled();
           await this.opts.tokenStore?.evict();
         }
       },

@@ -68,3 +68,40 @@ test('a token from the cache takes no lock and leaves nothing to settle', async 
   await auth.settled();
   assert.equal(locked, false);
 });
+
+test('img token revoke with an empty cache: the token issued for it is saved before the entry is evicted, never after', async () => {
+  const { FakeCloud } = await import('../helpers/fake-cloud.js');
+  const { CloudClient } = await import('../../src/services/client.js');
+  const cloud = await FakeCloud.start();
+  try {
+    const env = cloud.env('admin');
+    const events: string[] = [];
+    const store: TokenStore = {
+      load: async () => undefined,
+      // A slow disk: the save finishes well after Keystone answered the revoke.
+      save: async () => {
+        await new Promise((r) => setTimeout(r, 200));
+        events.push('saved');
+      },
+      evict: async () => {
+        events.push('evicted');
+      },
+      lock: async () => async () => undefined,
+    };
+    const client = new CloudClient(
+      {
+        auth: {
+          authUrl: env['OS_AUTH_URL'] as string, authType: 'password', username: env['OS_USERNAME'], password: env['OS_PASSWORD'],
+          userDomainName: env['OS_USER_DOMAIN_NAME'], projectName: env['OS_PROJECT_NAME'], projectDomainName: env['OS_PROJECT_DOMAIN_NAME'],
+        },
+        interface: 'public', identityApiVersion: '3', imageApiVersion: '2', insecure: false,
+      },
+      { tokenStore: store },
+    );
+    await (await client.keystone()).revoke();
+    await client.close();
+    assert.deepEqual(events, ['saved', 'evicted']);
+  } finally {
+    await cloud.close();
+  }
+});
