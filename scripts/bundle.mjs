@@ -43,12 +43,14 @@ const { version } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'ut
 const STUBS = {
   'client-h2': "module.exports = function connectH2 () { throw new Error('img does not speak HTTP/2') }",
   child_process: "let m; module.exports = new Proxy({}, { get: (_, k) => (m ??= require('node:child_process'))[k] })",
-  // undici calls only assert(value[, message]); a failed one is a bug in undici, reported as Node's would be.
-  assert: `module.exports = function assert (value, message) {
+  // undici calls assert(value[, message]); a failed one is a bug in undici, reported as Node's would
+  // be. Anything else it might call one day (assert.strictEqual…) is node:assert's own, loaded then.
+  assert: `function assert (value, message) {
     if (value) return
     if (message instanceof Error) throw message
     throw Object.assign(new Error(message ?? 'The expression evaluated to a falsy value'), { name: 'AssertionError', code: 'ERR_ASSERTION' })
-  }`,
+  }
+  module.exports = new Proxy(assert, { get: (f, key) => key in f ? f[key] : require('node:assert')[key] })`,
   // undici reads http.maxHeaderSize once at load, for clients given no maxHeaderSize (Node's
   // default is 16 KiB), and compares request bodies' constructor with IncomingMessage, which img
   // never sends (a class of its own matches nothing).
